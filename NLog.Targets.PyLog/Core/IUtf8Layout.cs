@@ -1,0 +1,42 @@
+using System;
+using System.Buffers;
+using System.Text;
+using NLog.Layouts;
+
+namespace NLog.Targets.PyLog.Core
+{
+    /// <summary>
+    /// A layout that can render an event straight to UTF-8, without an intermediate string.
+    /// The network targets use it for their payloads; any other layout is rendered to a string
+    /// and encoded.
+    /// </summary>
+    public interface IUtf8Layout
+    {
+        /// <summary>Appends the UTF-8 rendering of <paramref name="logEvent"/> to <paramref name="output"/>.</summary>
+        void RenderUtf8(LogEventInfo logEvent, IBufferWriter<byte> output);
+    }
+
+    /// <summary>Renders any NLog layout to UTF-8, taking the direct path when the layout has one.</summary>
+    internal static class Utf8LayoutRenderer
+    {
+        public static void Render(Layout layout, LogEventInfo logEvent, IBufferWriter<byte> output)
+        {
+            if (layout is IUtf8Layout utf8)
+            {
+                utf8.RenderUtf8(logEvent, output);
+                return;
+            }
+
+            string text = layout.Render(logEvent);
+            Encoding.UTF8.GetBytes(text.AsSpan(), output);
+        }
+
+        /// <summary>Renders to a new array of exactly the rendered length (for APIs that take <c>byte[]</c>).</summary>
+        public static byte[] RenderToArray(Layout layout, LogEventInfo logEvent, ArrayBufferWriter<byte> scratch)
+        {
+            scratch.ResetWrittenCount();
+            Render(layout, logEvent, scratch);
+            return scratch.WrittenSpan.ToArray();
+        }
+    }
+}
