@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+
+namespace NLog.Targets.PyLog.Kafka
+{
+    /// <summary>
+    /// The librdkafka configuration of a <see cref="KafkaTarget"/>: the target's defaults, then the
+    /// user's <c>producerConfig</c> items, then the settings the target relies on. Knows which values
+    /// are secrets and scrubs them from any text headed for a log or an exception.
+    /// </summary>
+    internal sealed class KafkaClientSettings
+    {
+        /// <summary>librdkafka's own default is 300000 (5 min); a log shipper should hand a dead cluster back to its retry loop sooner.</summary>
+        internal const string DefaultMessageTimeoutMs = "30000";
+
+        /// <summary>The target already batches (LingerMilliseconds); librdkafka need not wait again.</summary>
+        internal const string DefaultLingerMs = "5";
+
+        private static readonly string[] s_secretMarkers = { "password", "secret", "token", "jaas", "sasl.oauthbearer.config", ".pem", "ssl.key", "sasl.kerberos.keytab" };
+
+        private readonly List<string> _secretValues = new List<string>();
+
+        public Dictionary<string, string> Properties { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["message.timeout.ms"] = DefaultMessageTimeoutMs,
+            ["linger.ms"] = DefaultLingerMs,
+            ["client.id"] = "NLog.Targets.PyLog",
+        };
+
+        public void Set(string name, string value)
+        {
+            Properties[name] = value;
+            if (IsSecret(name) && value.Length > 0)
+                _secretValues.Add(value);
+        }
+
+        /// <summary>Applied last: the delivery handler needs these.</summary>
+        public void ApplyRequired()
+        {
+            Properties["dotnet.producer.enable.delivery.reports"] = "true";
+            // The handler reads the error and the value (our KafkaMessage, handed back as is; without
+            // "value" Confluent.Kafka 1.9 leaves it null). Key, headers and timestamp are not marshaled back.
+            Properties["dotnet.producer.delivery.report.fields"] = "value,status";
+        }
+
+        public static bool IsSecret(string propertyName)
+        {
+            foreach (var marker in s_secretMarkers)
+            {
+                if (propertyName.IndexOf(marker, StringComparison.OrdinalIgnoreCase) >= 0)
+                    return true;
+            }
+            return false;
+        }
+
+        /// <summary>Replaces every secret value occurring in <paramref name="text"/> with <c>***</c>.</summary>
+        public string Redact(string? text)
+        {
+            if (string.IsNullOrEmpty(text))
+                return string.Empty;
+            foreach (var secret in _secretValues)
+            {
+                if (text.IndexOf(secret, StringComparison.Ordinal) >= 0)
+                    text = text.Replace(secret, "***", StringComparison.Ordinal);
+            }
+            return text;
+        }
+    }
+}
