@@ -43,6 +43,18 @@ namespace NLog.Targets.PyLog.Kafka
             Properties["dotnet.producer.delivery.report.fields"] = "value,status";
         }
 
+        /// <summary>The effective <c>linger.ms</c> (0 when unparsable: librdkafka rejects it at build time anyway).</summary>
+        public double LingerMs
+        {
+            get
+            {
+                string? value;
+                if (!Properties.TryGetValue("linger.ms", out value) && !Properties.TryGetValue("queue.buffering.max.ms", out value))
+                    return 0;
+                return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : 0;
+            }
+        }
+
         public static bool IsSecret(string propertyName)
         {
             foreach (var marker in s_secretMarkers)

@@ -1,0 +1,164 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace NLog.Targets.PyLog.Benchmarks.Kafka
+{
+    /// <summary>
+    /// (Copy of the tests' Support/KafkaMockCluster.cs: the benchmark project cannot reference the test project.)
+    ///
+    /// librdkafka's built-in mock cluster: real Kafka protocol on loopback, with fault injection.
+    /// Any Kafka client (Confluent.Kafka, kcat) talks to it through <see cref="BootstrapServers"/>.
+    /// </summary>
+    /// <remarks>
+    /// P/Invokes <c>librdkafka.so.1</c> (Debian's <c>librdkafka1</c>). Its CreateTopics admin call
+    /// never answers, so topics are created through <see cref="CreateTopic"/>.
+    /// </remarks>
+    internal sealed class BenchKafkaMockCluster : IDisposable
+    {
+        private const string Lib = "librdkafka.so.1";
+
+        /// <summary>Kafka protocol ApiKey of ProduceRequest.</summary>
+        public const short ProduceApiKey = 0;
+
+        // Broker error codes (Kafka protocol).
+        public const int ErrRequestTimedOut = 7;
+        public const int ErrNotLeaderForPartition = 6;
+        public const int ErrMessageTooLarge = 10;
+        public const int ErrNotEnoughReplicas = 19;
+        public const int ErrTopicAuthorizationFailed = 29;
+
+        private IntPtr _rk;
+        private IntPtr _cluster;
+
+        private BenchKafkaMockCluster(IntPtr rk, IntPtr cluster, string bootstrapServers)
+        {
+            _rk = rk;
+            _cluster = cluster;
+            BootstrapServers = bootstrapServers;
+        }
+
+        /// <summary>The <c>host:port,...</c> list of the mock brokers.</summary>
+        public string BootstrapServers { get; }
+
+        public int BrokerCount { get; private set; }
+
+        /// <summary>Starts a cluster of <paramref name="brokers"/> brokers on loopback.</summary>
+        public static BenchKafkaMockCluster Start(int brokers = 3)
+        {
+            IntPtr rk;
+            IntPtr cluster;
+            try
+            {
+                var conf = rd_kafka_conf_new();
+                var error = new StringBuilder(512);
+                // A quiet handle: the mock cluster only needs it for book keeping.
+                rd_kafka_conf_set(conf, "log_level", "3", error, (UIntPtr)error.Capacity);
+                rk = rd_kafka_new(0 /* RD_KAFKA_PRODUCER */, conf, error, (UIntPtr)error.Capacity);
+                if (rk == IntPtr.Zero)
+                    throw new InvalidOperationException("rd_kafka_new failed: " + error);
+                cluster = rd_kafka_mock_cluster_new(rk, brokers);
+                if (cluster == IntPtr.Zero)
+                {
+                    rd_kafka_destroy(rk);
+                    throw new InvalidOperationException("rd_kafka_mock_cluster_new returned NULL");
+                }
+            }
+            catch (DllNotFoundException ex)
+            {
+                throw new InvalidOperationException(
+                    "Prerequisite missing: the Kafka tests need librdkafka's mock cluster from " + Lib + " (apt-get install librdkafka1).", ex);
+            }
+
+            var bootstraps = Marshal.PtrToStringAnsi(rd_kafka_mock_cluster_bootstraps(cluster))!;
+            return new BenchKafkaMockCluster(rk, cluster, bootstraps) { BrokerCount = brokers };
+        }
+
+        public void CreateTopic(string topic, int partitions, int replicationFactor = 1)
+        {
+            int err = rd_kafka_mock_topic_create(_cluster, topic, partitions, replicationFactor);
+            if (err != 0)
+                throw new InvalidOperationException("rd_kafka_mock_topic_create(" + topic + ") failed with error " + err);
+        }
+
+        /// <summary>Disconnects every broker and refuses new connections.</summary>
+        public void AllBrokersDown()
+        {
+            for (int id = 1; id <= BrokerCount; id++)
+                Check(rd_kafka_mock_broker_set_down(_cluster, id), "rd_kafka_mock_broker_set_down");
+        }
+
+        public void AllBrokersUp()
+        {
+            for (int id = 1; id <= BrokerCount; id++)
+                Check(rd_kafka_mock_broker_set_up(_cluster, id), "rd_kafka_mock_broker_set_up");
+        }
+
+        /// <summary>The next <paramref name="errors"/>.Length requests of <paramref name="apiKey"/> fail with these codes, in order.</summary>
+        public void PushRequestErrors(short apiKey, params int[] errors)
+        {
+            rd_kafka_mock_push_request_errors_array(_cluster, apiKey, (UIntPtr)errors.Length, errors);
+        }
+
+        public void SetTopicError(string topic, int error)
+        {
+            rd_kafka_mock_topic_set_error(_cluster, topic, error);
+        }
+
+        public void Dispose()
+        {
+            if (_cluster != IntPtr.Zero)
+            {
+                rd_kafka_mock_cluster_destroy(_cluster);
+                _cluster = IntPtr.Zero;
+            }
+            if (_rk != IntPtr.Zero)
+            {
+                rd_kafka_destroy(_rk);
+                _rk = IntPtr.Zero;
+            }
+        }
+
+        private static void Check(int err, string call)
+        {
+            if (err != 0)
+                throw new InvalidOperationException(call + " failed with error " + err);
+        }
+
+        [DllImport(Lib)]
+        private static extern IntPtr rd_kafka_conf_new();
+
+        [DllImport(Lib)]
+        private static extern int rd_kafka_conf_set(IntPtr conf, string name, string value, StringBuilder errstr, UIntPtr errstrSize);
+
+        [DllImport(Lib)]
+        private static extern IntPtr rd_kafka_new(int type, IntPtr conf, StringBuilder errstr, UIntPtr errstrSize);
+
+        [DllImport(Lib)]
+        private static extern void rd_kafka_destroy(IntPtr rk);
+
+        [DllImport(Lib)]
+        private static extern IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokerCount);
+
+        [DllImport(Lib)]
+        private static extern void rd_kafka_mock_cluster_destroy(IntPtr cluster);
+
+        [DllImport(Lib)]
+        private static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
+
+        [DllImport(Lib)]
+        private static extern int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitionCount, int replicationFactor);
+
+        [DllImport(Lib)]
+        private static extern void rd_kafka_mock_topic_set_error(IntPtr cluster, string topic, int err);
+
+        [DllImport(Lib)]
+        private static extern int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
+
+        [DllImport(Lib)]
+        private static extern int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
+
+        [DllImport(Lib)]
+        private static extern void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, UIntPtr count, int[] errors);
+    }
+}
