@@ -211,6 +211,64 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         }
 
         [TestMethod]
+        public void UnknownTopicWithAutoCreateOff_CountedAsRejected()
+        {
+            using var cluster = KafkaMockCluster.Start(1);
+            cluster.CreateTopic("known", 1);
+            // The mock cluster would auto-create any topic; make it answer "unknown" for this one.
+            cluster.SetTopicError("missing", KafkaMockCluster.ErrUnknownTopicOrPartition);
+            using var metrics = new KafkaMetricCapture("k10");
+            var factory = CreateFactory(KafkaXml("k10", cluster, "${event-properties:Topic:whenEmpty=known}",
+                inner: "<producerConfig name='allow.auto.create.topics' value='false' /><producerConfig name='topic.metadata.propagation.max.ms' value='500' />"));
+            var logger = factory.GetLogger("Topics");
+            for (int i = 0; i < 5; i++)
+                logger.WithProperty("Topic", "missing").Error("lost{0}", i);
+            for (int i = 0; i < 10; i++)
+                logger.Info("kept{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(15));
+            factory.Shutdown();
+
+            Assert.AreEqual(5, metrics.Sum("pylog.events.dropped", DropReasons.Rejected));
+            Assert.AreEqual(5, metrics.Sum("pylog.events.dropped"));
+            Assert.AreEqual(10, metrics.Sum("pylog.events.sent"));
+            Assert.AreEqual(10, KafkaTopicReader.Read(cluster.BootstrapServers, "known", 1, 10, ReadTimeout).Count);
+        }
+
+        [TestMethod]
+        public void TopicAuthorizationFailure_CountedAsRejected()
+        {
+            using var cluster = KafkaMockCluster.Start(1);
+            cluster.CreateTopic("locked", 1);
+            using var metrics = new KafkaMetricCapture("k11");
+            var factory = CreateFactory(KafkaXml("k11", cluster, "locked", attributes: "lingerMilliseconds='0'"));
+            var target = factory.Configuration!.FindTargetByName<KafkaTarget>("k11")!;
+            var dropped = new ConcurrentQueue<EventDroppedEventArgs>();
+            target.EventDropped += (_, e) => dropped.Enqueue(e);
+            var logger = factory.GetLogger("Auth");
+            logger.Info("warm-up");
+            factory.Flush(TimeSpan.FromSeconds(10));
+
+            cluster.PushRequestErrors(KafkaMockCluster.ProduceApiKey, KafkaMockCluster.ErrTopicAuthorizationFailed);
+            logger.Error("denied");
+            factory.Flush(TimeSpan.FromSeconds(10));
+            for (int i = 0; i < 6; i++)
+                logger.Info("a{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(10));
+            factory.Shutdown();
+
+            // librdkafka keeps the topic's authorization error until its next metadata refresh, so
+            // the events after "denied" may be refused too: each one is counted, none retried.
+            long rejected = metrics.Sum("pylog.events.dropped", DropReasons.Rejected);
+            Assert.IsTrue(rejected >= 1, "the denied event is counted as rejected");
+            Assert.AreEqual(rejected, metrics.Sum("pylog.events.dropped"));
+            Assert.AreEqual(8, rejected + metrics.Sum("pylog.events.sent"));
+            Assert.AreEqual(0, metrics.Sum("pylog.send.failures"), "a permanent error is not retried");
+            Assert.IsTrue(dropped.TryPeek(out var drop));
+            Assert.AreEqual(LogLevel.Error, drop!.Level);
+            StringAssert.Contains(drop.Exception!.Message, "TopicAuthorizationFailed");
+        }
+
+        [TestMethod]
         public void FullLocalQueueWaitsInsteadOfDropping()
         {
             using var cluster = KafkaMockCluster.Start(1);
@@ -226,6 +284,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             factory.Shutdown();
 
             Assert.AreEqual(0, metrics.Sum("pylog.events.dropped"));
+            Assert.AreEqual(0, metrics.Sum("pylog.send.failures"), "a full queue is waited on, not failed and retried");
             Assert.AreEqual(count, metrics.Sum("pylog.events.sent"));
             var records = KafkaTopicReader.Read(cluster.BootstrapServers, "narrow", 1, count, ReadTimeout);
             Assert.AreEqual(count, records.Count);

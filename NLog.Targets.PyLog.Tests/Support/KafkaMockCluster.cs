@@ -20,6 +20,7 @@ namespace NLog.Targets.PyLog.Tests.Support
         public const short ProduceApiKey = 0;
 
         // Broker error codes (Kafka protocol).
+        public const int ErrUnknownTopicOrPartition = 3;
         public const int ErrRequestTimedOut = 7;
         public const int ErrNotLeaderForPartition = 6;
         public const int ErrMessageTooLarge = 10;

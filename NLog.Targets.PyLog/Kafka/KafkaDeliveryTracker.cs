@@ -18,7 +18,8 @@ namespace NLog.Targets.PyLog.Kafka
         private int _outstanding = 1;
         private int _retriableCount;
         private Error? _retriableError;
-        private volatile bool _abandoned;
+        private readonly object _settleLock = new object();
+        private bool _abandoned;
 
         public KafkaDeliveryTracker(NetworkBatch<KafkaMessage> batch)
         {
@@ -42,12 +43,29 @@ namespace NLog.Targets.PyLog.Kafka
                 _done.TrySetResult(true);
         }
 
-        /// <summary>The target stopped waiting (closing): late reports must not settle anything any more.</summary>
-        public void Abandon() => _abandoned = true;
+        /// <summary>
+        /// The target stopped waiting (closing): late reports must not settle anything any more,
+        /// since the batch object is reset and reused once the base has accounted for it.
+        /// </summary>
+        public void Abandon()
+        {
+            lock (_settleLock)
+                _abandoned = true;
+        }
 
         public void OnDeliveryReport(int index, Error error)
         {
-            if (!_abandoned)
+            // Uncontended in steady state (reports come from Confluent.Kafka's poll thread).
+            lock (_settleLock)
+            {
+                if (!_abandoned)
+                    Settle(index, error);
+            }
+            Release();
+        }
+
+        private void Settle(int index, Error error)
+        {
             {
                 if (!error.IsError)
                 {
@@ -64,7 +82,6 @@ namespace NLog.Targets.PyLog.Kafka
                     _batch.Reject(index, DropReasons.Rejected, new KafkaDeliveryException(error, 1, "Kafka rejected the message"));
                 }
             }
-            Release();
         }
     }
 }

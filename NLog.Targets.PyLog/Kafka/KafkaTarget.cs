@@ -188,6 +188,22 @@ namespace NLog.Targets.PyLog
         {
             var producer = _producer ?? throw new ObjectDisposedException(nameof(KafkaTarget), "The Kafka producer is closed.");
             var tracker = new KafkaDeliveryTracker(batch);
+            try
+            {
+                await ProduceAndWaitAsync(producer, batch, tracker, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                tracker.Abandon();
+                throw;
+            }
+
+            if (tracker.RetriableError is Error retriable)
+                throw new KafkaDeliveryException(retriable, tracker.RetriableCount, "Kafka did not deliver");
+        }
+
+        private async Task ProduceAndWaitAsync(IProducer<byte[]?, KafkaMessage> producer, NetworkBatch<KafkaMessage> batch, KafkaDeliveryTracker tracker, CancellationToken cancellationToken)
+        {
             Exception? stopped = null;
 
             for (int i = 0; i < batch.Count && stopped is null; i++)
@@ -202,7 +218,19 @@ namespace NLog.Targets.PyLog
                 while (true)
                 {
                     tracker.Expect();
-                    var error = TryProduce(producer, message, out var exception);
+                    Error? error;
+                    Exception? exception;
+                    try
+                    {
+                        error = TryProduce(producer, message, out exception);
+                    }
+                    catch (Exception ex)
+                    {
+                        // Not a Kafka refusal (e.g. the producer was disposed): stop, wait for what is out, retry later.
+                        tracker.Release();
+                        stopped = ex;
+                        break;
+                    }
                     if (error is null)
                         break;
                     tracker.Release();
@@ -228,20 +256,9 @@ namespace NLog.Targets.PyLog
                 // at once while a flush is in progress; a 1 ms flush is enough to start that.
                 producer.Flush(NudgeFlushTimeout);
             }
-            try
-            {
-                await tracker.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                tracker.Abandon();
-                throw;
-            }
-
+            await tracker.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (stopped != null)
                 throw stopped;
-            if (tracker.RetriableError is Error retriable)
-                throw new KafkaDeliveryException(retriable, tracker.RetriableCount, "Kafka did not deliver");
         }
 
         /// <inheritdoc/>
