@@ -15,8 +15,10 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
     /// then <c>Flush</c>) into the same librdkafka mock cluster (3 brokers, topic of 3 partitions),
     /// same <c>linger.ms</c>, same payloads: the target's default JSON rendering of
     /// <c>Info("order {Order} processed", i)</c> keyed by the logger name; the bare loop gets those
-    /// bytes pre-rendered. One logging thread; each invocation sends 50,000 events and waits until
-    /// librdkafka has reported on all of them.
+    /// bytes pre-rendered (<see cref="BareConfluentProduceLoop"/>), or renders each event with the
+    /// same layout before producing it (<see cref="BareConfluentProduceLoopRendering"/>: the same work
+    /// minus the target's machinery). One logging thread; each invocation sends 50,000 events and
+    /// waits until librdkafka has reported on all of them.
     /// </summary>
     [MemoryDiagnoser]
     public class KafkaTargetBenchmarks
@@ -31,6 +33,8 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
         private byte[][] _payloads = null!;
         private byte[] _key = null!;
         private LogFactory _factory = null!;
+        private NLog.Layouts.Layout _layout = null!;
+        private readonly ArrayBufferWriter<byte> _renderScratch = new ArrayBufferWriter<byte>();
         private Logger _logger = null!;
 
         /// <summary>librdkafka's <c>linger.ms</c>, the same for both.</summary>
@@ -72,6 +76,7 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
                 _payloads[i] = Utf8LayoutRenderer.RenderToArray(target.Layout, logEvent, scratch);
             }
             _key = System.Text.Encoding.UTF8.GetBytes("bench");
+            _layout = target.Layout;
 
             _bare = new ProducerBuilder<byte[], byte[]>(new Dictionary<string, string>
             {
@@ -96,6 +101,31 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
             for (int i = 0; i < Events; i++)
             {
                 message.Value = _payloads[i % _payloads.Length];
+                while (true)
+                {
+                    try
+                    {
+                        _bare.Produce(Topic, message, s_onDelivery);
+                        break;
+                    }
+                    catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        _bare.Poll(TimeSpan.FromMilliseconds(1));
+                    }
+                }
+            }
+            _bare.Flush(TimeSpan.FromSeconds(60));
+        }
+
+        [Benchmark(OperationsPerInvoke = Events)]
+        public void BareConfluentProduceLoopRendering()
+        {
+            var message = new Message<byte[], byte[]>();
+            for (int i = 0; i < Events; i++)
+            {
+                var logEvent = LogEventInfo.Create(LogLevel.Info, "bench", null, "order {Order} processed", new object[] { i });
+                message.Key = _key;
+                message.Value = Utf8LayoutRenderer.RenderToArray(_layout, logEvent, _renderScratch);
                 while (true)
                 {
                     try
