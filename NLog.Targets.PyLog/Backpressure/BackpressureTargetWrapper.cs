@@ -97,10 +97,12 @@ namespace NLog.Targets.PyLog
 
         /// <summary>How long closing the target (<c>LogManager.Shutdown()</c>, a reload) waits for the queue to drain.</summary>
         /// <remarks>
-        /// Default: <c>15000</c> (NLog's default flush timeout). Events still queued after it are
+        /// Default: <c>5000</c>. <c>LogManager.Shutdown()</c> first flushes (NLog waits up to its own
+        /// flush timeout, 15 s, and the flush drains the queue), so this only bounds what is left after
+        /// that, or a close without flush (a configuration reload). Events still queued after it are
         /// counted as dropped with reason <c>shutdown</c>. Must not be negative.
         /// </remarks>
-        public int ShutdownTimeoutMilliseconds { get; set; } = 15000;
+        public int ShutdownTimeoutMilliseconds { get; set; } = 5000;
 
         /// <summary>
         /// Raised when events are dropped, aggregated per level and reason (with a count) rather than
@@ -111,6 +113,9 @@ namespace NLog.Targets.PyLog
 
         /// <summary>Events waiting in the queue now (the value of <c>pylog.queue.size</c>).</summary>
         public long QueuedCount => _queue?.Count ?? 0;
+
+        /// <summary>True once closing gave up waiting and the consumer was told to drop what is left.</summary>
+        internal bool ConsumerAbandoned => Volatile.Read(ref _abandon) != 0;
 
         /// <inheritdoc/>
         protected override void InitializeTarget()
@@ -182,7 +187,7 @@ namespace NLog.Targets.PyLog
                 _consumer = null;
             }
 
-            _ledger?.Publish(final: true);
+            _ledger?.Publish();
             _queueGauge?.Dispose();
             _queueGauge = null;
             base.CloseTarget();
@@ -448,7 +453,7 @@ namespace NLog.Targets.PyLog
                 }
                 batch.Clear();
             }
-            _ledger!.Publish(final: true);
+            _ledger!.Publish();
         }
 
         private void RaiseEventDropped(EventDroppedEventArgs args) => EventDropped?.Invoke(this, args);

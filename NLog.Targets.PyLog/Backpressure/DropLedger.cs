@@ -62,8 +62,8 @@ namespace NLog.Targets.PyLog.Backpressure
                 Publish();
         }
 
-        /// <summary>Publishes what is pending; <paramref name="final"/> also writes the warning for drops not yet reported.</summary>
-        public void Publish(bool final = false)
+        /// <summary>Publishes what is pending.</summary>
+        public void Publish()
         {
             if (Interlocked.Exchange(ref _publishing, 1) != 0)
                 return;
@@ -71,11 +71,7 @@ namespace NLog.Targets.PyLog.Backpressure
             {
                 Volatile.Write(ref _nextProducerPublish, Environment.TickCount64 + ProducerPublishIntervalMs);
                 if (Interlocked.Exchange(ref _hasPending, 0) == 0)
-                {
-                    if (final)
-                        WarnIfDue(force: true);
                     return;
-                }
 
                 string target = _owner.Name ?? string.Empty;
                 for (int reason = 0; reason < s_reasons.Length; reason++)
@@ -99,7 +95,7 @@ namespace NLog.Targets.PyLog.Backpressure
                         }
                     }
                 }
-                WarnIfDue(final);
+                WarnIfDue();
             }
             finally
             {
@@ -107,10 +103,10 @@ namespace NLog.Targets.PyLog.Backpressure
             }
         }
 
-        private void WarnIfDue(bool force)
+        private void WarnIfDue()
         {
             long now = Environment.TickCount64;
-            if (now < _nextWarning && !force)
+            if (now < _nextWarning)
                 return;
             long queueFull = _sinceWarning[QueueFull], writeFailed = _sinceWarning[WriteFailed], shutdown = _sinceWarning[Shutdown];
             if (queueFull + writeFailed + shutdown == 0)
