@@ -36,6 +36,7 @@ namespace NLog.Targets.PyLog
     [Target("BackpressureWrapper", IsWrapper = true)]
     public sealed class BackpressureTargetWrapper : WrapperTargetBase
     {
+        private const int IdleWakeMilliseconds = 1000;
         private static readonly AsyncContinuation s_ignoreFlushResult = _ => { };
 
         private readonly object _flushLock = new object();
@@ -325,7 +326,9 @@ namespace NLog.Targets.PyLog
                         Volatile.Write(ref _consumerSleeping, 0);
                         continue;
                     }
-                    _wake.Wait();
+                    // The bound is only a safety net; producers, Flush and Close all wake the consumer.
+                    _wake.Wait(IdleWakeMilliseconds);
+                    Volatile.Write(ref _consumerSleeping, 0);
                 }
                 catch (Exception ex)
                 {

@@ -20,6 +20,7 @@ namespace NLog.Targets.PyLog.Backpressure
     {
         private readonly Slot[] _slots;
         private readonly int _capacity;
+        private readonly int _wakeProducersAtFree;
         private readonly object _roomLock = new object();
         private PaddedLong _enqueuePosition;
         private PaddedLong _dequeuePosition;
@@ -28,6 +29,7 @@ namespace NLog.Targets.PyLog.Backpressure
         public BoundedEventQueue(int capacity)
         {
             _capacity = capacity;
+            _wakeProducersAtFree = System.Math.Max(1, capacity / 4);
             _slots = new Slot[capacity];
             for (int i = 0; i < capacity; i++)
                 _slots[i].Sequence = i;
@@ -150,7 +152,9 @@ namespace NLog.Targets.PyLog.Backpressure
             if (taken > 0)
             {
                 Volatile.Write(ref _dequeuePosition.Value, position);
-                WakeWaitingProducers();
+                long free = _capacity - (Volatile.Read(ref _enqueuePosition.Value) - position);
+                if (free >= _wakeProducersAtFree)
+                    WakeWaitingProducers();
             }
             return taken;
         }
