@@ -52,7 +52,10 @@ namespace NLog.Targets.PyLog.Backpressure
             Interlocked.Add(ref _pending[reason * LevelCount + ordinal], count);
             if (error != null)
                 _lastError = error;
-            Volatile.Write(ref _hasPending, 1);
+            // Read before write: under a flood every producer drops, and an unconditional store
+            // would bounce this cache line between them.
+            if (Volatile.Read(ref _hasPending) == 0)
+                Interlocked.Exchange(ref _hasPending, 1);
         }
 
         /// <summary>Called by a dropping producer: publishes only when nobody has for a while (a stuck consumer).</summary>
