@@ -48,6 +48,7 @@ namespace NLog.Targets.PyLog
         private string _metricName = "ArchiveFile";
         private bool _failing;
         private long _nextReopenTicks;
+        private Exception? _lastFailure;
 
         /// <summary>Creates the target.</summary>
         public ArchiveFileTarget()
@@ -343,7 +344,10 @@ namespace NLog.Targets.PyLog
                 if (!file.IsOpen || !file.StillExists())
                 {
                     if (!file.IsOpen && Environment.TickCount64 < _nextReopenTicks)
-                        throw new IOException("The file could not be opened a moment ago: " + file.Path);
+                    {
+                        Drop(_lastFailure);     // reopening is tried once a second, not on every line
+                        return;
+                    }
                     OpenFile(throwOnFailure: true);
                 }
                 file.Write(new ReadOnlySpan<byte>(_pending.Array, 0, count));
@@ -387,6 +391,7 @@ namespace NLog.Targets.PyLog
             {
                 SafeClose();
                 _nextReopenTicks = Environment.TickCount64 + ReopenDelayMilliseconds;
+                _lastFailure = ex;
                 if (!_failing)
                 {
                     _failing = true;
@@ -423,8 +428,9 @@ namespace NLog.Targets.PyLog
             }
         }
 
-        private void Drop(Exception ex)
+        private void Drop(Exception? ex)
         {
+            _lastFailure = ex;
             if (!_failing)
             {
                 _failing = true;
@@ -450,8 +456,12 @@ namespace NLog.Targets.PyLog
             return total;
         }
 
-        private static ArchiveFilePattern ValidatePattern(ArchiveFilePattern pattern, string activePath)
+        private ArchiveFilePattern ValidatePattern(ArchiveFilePattern pattern, string activePath)
         {
+            if (ArchiveAboveSize > 0 && !pattern.HasIndex)
+                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName needs %i when ArchiveAboveSize is set, so that several archives of one period get distinct names.");
+            if (!pattern.HasDate && ArchiveAboveSize == 0)
+                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName has no %d{...} and ArchiveAboveSize is 0, so the file would never roll; add %d{...} or set ArchiveAboveSize.");
             if (pattern.TryMatch(Path.GetFileName(activePath), out _, out _) && PathsEqual(pattern.Directory, Path.GetDirectoryName(activePath) + Path.DirectorySeparatorChar))
                 throw new NLogConfigurationException("ArchiveFile: ArchiveFileName matches FileName '" + activePath + "'; retention would delete the active file.");
             return pattern;
