@@ -88,6 +88,7 @@ namespace NLog.Targets.PyLog.Tests.Files
             var target = NewTarget(folder, new FilesFakeClock(s_now));
             target.ArchiveAboveSize = 10;
             target.MaxArchiveFiles = 2;
+            target.SyncArchivesToDisk = true;
             var factory = ArchiveFileTestKit.Start(target);
             for (int i = 1; i <= 6; i++)
                 factory.GetLogger("t").Info("line-{0:D3}", i);

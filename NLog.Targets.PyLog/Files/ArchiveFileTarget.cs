@@ -114,6 +114,13 @@ namespace NLog.Targets.PyLog
         /// <remarks>Default: <c>Fastest</c>.</remarks>
         public CompressionLevel CompressionLevel { get; set; } = CompressionLevel.Fastest;
 
+        /// <summary>
+        /// Sync each compressed archive to disk (fsync) before it takes its final name, so that even a
+        /// power loss never leaves a truncated <c>.gz</c>. Costs throughput while archives are compressed.
+        /// </summary>
+        /// <remarks>Default: <c>false</c> (a process crash still never leaves a partial archive).</remarks>
+        public bool SyncArchivesToDisk { get; set; }
+
         /// <summary>Raised (on the logging thread) when lines are lost because the file could not be written.</summary>
         public event EventHandler<EventDroppedEventArgs>? EventDropped;
 
@@ -164,7 +171,7 @@ namespace NLog.Targets.PyLog
             if (_pattern != null)
             {
                 var retention = new ArchiveRetention(_pattern, MaxArchiveFiles, MaxArchiveDays, MaxTotalArchiveBytes, Clock, this);
-                _worker = new ArchiveWorker(retention, CompressionLevel, this);
+                _worker = new ArchiveWorker(retention, CompressionLevel, SyncArchivesToDisk, this);
                 _roller = new ArchiveRoller(_pattern, _worker, Clock, activePath, this);
                 try
                 {
@@ -278,12 +285,22 @@ namespace NLog.Targets.PyLog
                 builder.Clear();
                 Layout.Render(logEvent, builder);
                 int length = builder.Length;
-                if (_chars.Length < length)
-                    _chars = new char[Math.Max(length, _chars.Length * 2)];
-                builder.CopyTo(0, _chars, 0, length);
-                var chars = new ReadOnlySpan<char>(_chars, 0, length);
-                int written = _encoding.GetBytes(chars, pending.GetSpan(_encoding.GetMaxByteCount(length)));
-                pending.Advance(written);
+                var output = pending.GetSpan(_encoding.GetMaxByteCount(length));
+                ReadOnlySpan<char> chars = default;
+                foreach (var chunk in builder.GetChunks())
+                {
+                    if (chunk.Length == length)
+                        chars = chunk.Span;     // the usual case: a reused builder holds one chunk
+                    break;
+                }
+                if (chars.Length != length)
+                {
+                    if (_chars.Length < length)
+                        _chars = new char[Math.Max(length, _chars.Length * 2)];
+                    builder.CopyTo(0, _chars, 0, length);
+                    chars = new ReadOnlySpan<char>(_chars, 0, length);
+                }
+                pending.Advance(_encoding.GetBytes(chars, output));
             }
             pending.Write(_newLine);
         }
@@ -462,7 +479,8 @@ namespace NLog.Targets.PyLog
                 throw new NLogConfigurationException("ArchiveFile: ArchiveFileName needs %i when ArchiveAboveSize is set, so that several archives of one period get distinct names.");
             if (!pattern.HasDate && ArchiveAboveSize == 0)
                 throw new NLogConfigurationException("ArchiveFile: ArchiveFileName has no %d{...} and ArchiveAboveSize is 0, so the file would never roll; add %d{...} or set ArchiveAboveSize.");
-            if (pattern.TryMatch(Path.GetFileName(activePath), out _, out _) && PathsEqual(pattern.Directory, Path.GetDirectoryName(activePath) + Path.DirectorySeparatorChar))
+            string activeName = Path.GetFileName(activePath);
+            if ((pattern.TryMatch(activeName, out _, out _) || pattern.TryMatchUncompressed(activeName, out _, out _)) && PathsEqual(pattern.Directory, Path.GetDirectoryName(activePath) + Path.DirectorySeparatorChar))
                 throw new NLogConfigurationException("ArchiveFile: ArchiveFileName matches FileName '" + activePath + "'; retention would delete the active file.");
             return pattern;
         }

@@ -13,9 +13,10 @@ namespace NLog.Targets.PyLog.Files
     /// queued before it). Uses a thread-pool thread only while there is work.
     /// </summary>
     /// <remarks>
-    /// Compression writes <c>name.gz.tmp</c>, syncs it to disk, renames it to <c>name.gz</c> and only
-    /// then deletes the uncompressed source. A crash therefore leaves either the source (compressed
-    /// again at the next start-up) or a complete archive, never a partial file under the final name.
+    /// Compression writes <c>name.gz.tmp</c>, optionally syncs it to disk, renames it to <c>name.gz</c> and only
+    /// then deletes the uncompressed source. A process crash therefore leaves either the source
+    /// (compressed again at the next start-up) or a complete archive, never a partial file under
+    /// the final name; with the sync on, so does a power loss.
     /// </remarks>
     internal sealed class ArchiveWorker
     {
@@ -25,13 +26,15 @@ namespace NLog.Targets.PyLog.Files
         private readonly Queue<WorkItem> _queue = new Queue<WorkItem>();
         private readonly ArchiveRetention _retention;
         private readonly CompressionLevel _level;
+        private readonly bool _flushToDisk;
         private readonly object _owner;
         private bool _running;
 
-        public ArchiveWorker(ArchiveRetention retention, CompressionLevel level, object owner)
+        public ArchiveWorker(ArchiveRetention retention, CompressionLevel level, bool flushToDisk, object owner)
         {
             _retention = retention;
             _level = level;
+            _flushToDisk = flushToDisk;
             _owner = owner;
         }
 
@@ -129,7 +132,7 @@ namespace NLog.Targets.PyLog.Files
                 {
                     using (var gzip = new GZipStream(output, _level, leaveOpen: true))
                         input.CopyTo(gzip, 64 * 1024);
-                    output.Flush(flushToDisk: true);
+                    output.Flush(flushToDisk: _flushToDisk);
                 }
                 File.Move(temp, finalPath, overwrite: true);
                 File.Delete(source);
