@@ -238,10 +238,10 @@ namespace NLog.Targets.PyLog
             {
                 WritePending();
                 CloseFile();
+                _file = null;   // a timer tick that was already waiting for the lock now finds nothing to do
             }
             if (_worker != null && !_worker.WaitIdle(s_closeTimeout))
                 InternalLogger.Warn("{0}: Archive compression still running after {1}; it resumes at the next start-up", this, s_closeTimeout);
-            _file = null;
             base.CloseTarget();
         }
 
