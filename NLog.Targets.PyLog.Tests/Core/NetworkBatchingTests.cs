@@ -1,0 +1,105 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using NLog.Targets.PyLog.Tests.Support;
+
+namespace NLog.Targets.PyLog.Tests.Core
+{
+    [TestClass]
+    public sealed class NetworkBatchingTests
+    {
+        [TestMethod]
+        public void BatchClosesOnCountWithoutWaitingForLinger()
+        {
+            var target = new FakeNetworkTarget { Name = "count", BatchSize = 10, LingerMilliseconds = 60_000 };
+            using var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 25; i++)
+                logger.Info("m{0}", i);
+
+            Poll.Until(() => target.Batches.Count >= 2, "two full batches of 10");
+            Assert.IsTrue(target.Batches.All(b => b.Length == 10), "only full batches are sent before the linger expires");
+            Assert.AreEqual(20, target.DeliveredCount);
+
+            factory.Flush(TimeSpan.FromSeconds(10));
+            CollectionAssert.AreEqual(Enumerable.Range(0, 25).Select(i => "m" + i).ToList(), target.Delivered());
+            Assert.AreEqual(5, target.Batches.Last().Length, "flush sends the partial batch");
+        }
+
+        [TestMethod]
+        public void BatchClosesOnBytes()
+        {
+            // Each message is exactly 10 bytes; 35 bytes allow 3 per batch.
+            var target = new FakeNetworkTarget { Name = "bytes", BatchSize = 1000, MaxBatchBytes = 35, LingerMilliseconds = 60_000 };
+            using var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 9; i++)
+                logger.Info("message-{0:D2}", i);
+
+            // The third batch holds 30 bytes and waits: a 40-byte batch would exceed the limit only
+            // when a tenth event arrives.
+            Poll.Until(() => target.DeliveredCount == 6, "two byte-bounded batches");
+            factory.Flush(TimeSpan.FromSeconds(10));
+            Assert.AreEqual(9, target.DeliveredCount);
+            Assert.IsTrue(target.Batches.All(b => b.Length == 3), "batches of 3 x 10 bytes: " + string.Join(",", target.Batches.Select(b => b.Length)));
+        }
+
+        [TestMethod]
+        public void PartialBatchIsSentWhenLingerExpires()
+        {
+            var target = new FakeNetworkTarget { Name = "linger", BatchSize = 100, LingerMilliseconds = 800 };
+            using var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("t");
+
+            var watch = Stopwatch.StartNew();
+            for (int i = 0; i < 5; i++)
+                logger.Info("m{0}", i);
+
+            Poll.Until(() => target.DeliveredCount == 5, "the half-full batch, without any flush");
+            Assert.IsTrue(watch.ElapsedMilliseconds >= 400, $"sent after {watch.ElapsedMilliseconds} ms: it did not wait for the linger");
+            Assert.AreEqual(1, target.Batches.Count, "one batch of 5");
+        }
+
+        [TestMethod]
+        public void ZeroLingerSendsWhatIsQueuedAtOnce()
+        {
+            var target = new FakeNetworkTarget { Name = "nolinger", BatchSize = 100, LingerMilliseconds = 0 };
+            using var factory = TestLogFactory.With(target);
+
+            factory.GetLogger("t").Info("alone");
+
+            Poll.Until(() => target.DeliveredCount == 1, "the single event", 5000);
+        }
+
+        [TestMethod]
+        public void BatchesNeverExceedTheTransportLimit()
+        {
+            var target = new FakeNetworkTarget { Name = "split", BatchSize = 500, MaxEventsPerRequest = 7, LingerMilliseconds = 60_000 };
+            using var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 100; i++)
+                logger.Info("m{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(10));
+
+            Assert.AreEqual(100, target.DeliveredCount);
+            Assert.IsTrue(target.Batches.All(b => b.Length <= 7), "largest batch " + target.Batches.Max(b => b.Length));
+        }
+
+        [TestMethod]
+        public async Task FlushWaitsForTheLingeringBatch()
+        {
+            var target = new FakeNetworkTarget { Name = "flush", BatchSize = 100, LingerMilliseconds = 60_000 };
+            using var factory = TestLogFactory.With(target);
+
+            factory.GetLogger("t").Info("one");
+            await factory.FlushAsync(default);
+
+            Assert.AreEqual(1, target.DeliveredCount, "flush delivered the open batch");
+        }
+    }
+}

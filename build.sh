@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Bootstraps the build: restores the local Cake tool, then runs build.cake.
+# Usage: ./build.sh [--target=Build|Test|Bench|Pack|Demo] [--configuration=Release] [Cake args]
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet tool restore >/dev/null
+exec dotnet cake build.cake "$@"
