@@ -19,14 +19,16 @@ namespace NLog.Targets.PyLog.Tests.Support
 
         private readonly string? _password;
         private readonly RedisTlsFiles? _tls;
+        private readonly string? _dataFolder;
         private Process? _process;
         private readonly StringBuilder _output = new StringBuilder();
 
-        private RedisServer(int port, string? password, RedisTlsFiles? tls)
+        private RedisServer(int port, string? password, RedisTlsFiles? tls, string? dataFolder)
         {
             Port = port;
             _password = password;
             _tls = tls;
+            _dataFolder = dataFolder;
         }
 
         /// <summary>The port clients connect to (the TLS port when started with TLS).</summary>
@@ -36,12 +38,22 @@ namespace NLog.Targets.PyLog.Tests.Support
 
         public int? Pid => _process?.Id;
 
-        public static RedisServer Start(string? password = null, RedisTlsFiles? tls = null)
+        /// <summary>
+        /// Starts a server. <paramref name="persistent"/> turns on an fsync-always append-only file in a
+        /// temp folder, so what the server acknowledged survives <see cref="Kill"/> and <see cref="Restart"/>.
+        /// </summary>
+        public static RedisServer Start(string? password = null, RedisTlsFiles? tls = null, bool persistent = false)
         {
             if (!File.Exists(Binary))
                 throw new InvalidOperationException($"{Binary} is missing: install the Debian package 'redis-server' (apt-get install redis-server) to run the Redis tests.");
 
-            var server = new RedisServer(FreePort(), password, tls);
+            string? dataFolder = null;
+            if (persistent)
+            {
+                dataFolder = Path.Combine(Path.GetTempPath(), "pylog-redis-data-" + Guid.NewGuid().ToString("N"));
+                Directory.CreateDirectory(dataFolder);
+            }
+            var server = new RedisServer(FreePort(), password, tls, dataFolder);
             server.Launch();
             return server;
         }
@@ -76,9 +88,22 @@ namespace NLog.Targets.PyLog.Tests.Support
         }
 
         /// <summary>Runs one command through <c>redis-cli</c>-free RESP over a plain socket (non-TLS servers only).</summary>
-        public RespClient Client() => new RespClient(Port, _password);
+        public RespClient Client() => new RespClient(Port, _password, _tls?.CaCertificateFile);
 
-        public void Dispose() => Kill();
+        public void Dispose()
+        {
+            Kill();
+            if (_dataFolder != null)
+            {
+                try
+                {
+                    Directory.Delete(_dataFolder, true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
 
         private void Launch()
         {
@@ -86,11 +111,18 @@ namespace NLog.Targets.PyLog.Tests.Support
             {
                 "--bind", "127.0.0.1",
                 "--save", "",
-                "--appendonly", "no",
                 "--protected-mode", "no",
                 "--daemonize", "no",
                 "--loglevel", "warning",
             };
+            if (_dataFolder is null)
+            {
+                arguments.AddRange(new[] { "--appendonly", "no" });
+            }
+            else
+            {
+                arguments.AddRange(new[] { "--appendonly", "yes", "--appendfsync", "always", "--dir", _dataFolder });
+            }
             if (_tls is null)
             {
                 arguments.Add("--port");
@@ -185,12 +217,27 @@ namespace NLog.Targets.PyLog.Tests.Support
         private readonly TcpClient _client;
         private readonly BufferedStream _stream;
 
-        public RespClient(int port, string? password)
+        public RespClient(int port, string? password, string? caCertificateFile = null)
         {
             _client = new TcpClient();
             _client.Connect(IPAddress.Loopback, port);
             _client.ReceiveTimeout = 10_000;
-            _stream = new BufferedStream(_client.GetStream());
+            Stream network = _client.GetStream();
+            if (caCertificateFile != null)
+            {
+                var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(caCertificateFile);
+                var ssl = new System.Net.Security.SslStream(network, false, (_, certificate, _, _) =>
+                {
+                    using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                    chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                    chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    return certificate != null && chain.Build(new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate));
+                });
+                ssl.AuthenticateAsClient("localhost");
+                network = ssl;
+            }
+            _stream = new BufferedStream(network);
             if (password != null)
                 Call("AUTH", password);
         }
