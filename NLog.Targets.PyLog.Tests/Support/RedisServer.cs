@@ -360,13 +360,15 @@ namespace NLog.Targets.PyLog.Tests.Support
             Directory.CreateDirectory(folder);
             var files = new RedisTlsFiles(folder);
 
+            var notBefore = DateTimeOffset.UtcNow.AddMinutes(-5);
+            var notAfter = notBefore.AddDays(1);
             using var caKey = System.Security.Cryptography.RSA.Create(2048);
             var caRequest = new System.Security.Cryptography.X509Certificates.CertificateRequest(
                 "CN=PyLog Test CA", caKey, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
             caRequest.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
             caRequest.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509KeyUsageExtension(
                 System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.KeyCertSign | System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.CrlSign, true));
-            using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            using var ca = caRequest.CreateSelfSigned(notBefore, notAfter);
 
             using var serverKey = System.Security.Cryptography.RSA.Create(2048);
             var serverRequest = new System.Security.Cryptography.X509Certificates.CertificateRequest(
@@ -381,7 +383,7 @@ namespace NLog.Targets.PyLog.Tests.Support
             var serial = new byte[8];
             System.Security.Cryptography.RandomNumberGenerator.Fill(serial);
             serial[0] &= 0x7F;
-            using var server = serverRequest.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), serial);
+            using var server = serverRequest.Create(ca, notBefore, notAfter.AddMinutes(-1), serial);
 
             File.WriteAllText(files.CaCertificateFile, ca.ExportCertificatePem());
             File.WriteAllText(files.ServerCertificateFile, server.ExportCertificatePem());

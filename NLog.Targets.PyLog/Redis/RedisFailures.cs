@@ -22,6 +22,9 @@ namespace NLog.Targets.PyLog.Redis
 
         public static FailureKind Classify(Exception exception)
         {
+            // An untrusted or mismatched server certificate stays so until the configuration changes.
+            if (IsTlsFailure(exception))
+                return FailureKind.Fatal;
             for (var e = exception; e != null; e = e.InnerException)
             {
                 if (IsAuthenticationFailure(e))
@@ -33,9 +36,22 @@ namespace NLog.Targets.PyLog.Redis
             return FailureKind.Retriable;
         }
 
+        /// <summary>The TLS handshake failed (the client reports it as an AuthenticationFailure too).</summary>
+        public static bool IsTlsFailure(Exception exception)
+        {
+            for (var e = exception; e != null; e = e.InnerException)
+            {
+                if (e is System.Security.Authentication.AuthenticationException)
+                    return true;
+            }
+            return false;
+        }
+
         /// <summary>NOAUTH/WRONGPASS, as a server error or folded into a connection error by the client.</summary>
         public static bool IsAuthenticationFailure(Exception exception)
         {
+            if (IsTlsFailure(exception))
+                return false;
             for (var e = exception; e != null; e = e.InnerException)
             {
                 if (e is RedisConnectionException connection && connection.FailureType == ConnectionFailureType.AuthenticationFailure)

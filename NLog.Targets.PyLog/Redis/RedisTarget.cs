@@ -21,8 +21,9 @@ namespace NLog.Targets.PyLog
     /// </summary>
     /// <remarks>
     /// Items are the key and the rendered payload of each event. Authentication failures
-    /// (<c>NOAUTH</c>/<c>WRONGPASS</c>) and wrong key types (<c>WRONGTYPE</c>) are fatal: the batch is
-    /// dropped and counted as <c>rejected</c>. Connection loss and timeouts are retried.
+    /// (<c>NOAUTH</c>/<c>WRONGPASS</c>), an untrusted server certificate and wrong key types
+    /// (<c>WRONGTYPE</c>) are fatal: the batch is dropped and counted as <c>rejected</c>.
+    /// Connection loss, timeouts and transient server states (<c>LOADING</c>, <c>OOM</c>, ...) are retried.
     /// </remarks>
     [Target("Redis")]
     public sealed class RedisTarget : PyLogNetworkTarget<KeyValuePair<string, byte[]>>
@@ -33,7 +34,7 @@ namespace NLog.Targets.PyLog
         private string? _fixedKey;
         private Layout? _payloadLayout;
         private TimeSpan _timeout;
-        private int _authFailureLogged;
+        private int _fatalFailureLogged;
 
         /// <summary>Creates the target with the Plumelog layout.</summary>
         public RedisTarget()
@@ -130,7 +131,7 @@ namespace NLog.Targets.PyLog
             _payloadLayout = PayloadLayout.Unwrap(Layout);
             _fixedKey = Key is SimpleLayout { IsFixedText: true } fixedKey ? fixedKey.FixedText : null;
             _sender = new RedisBatchSender(DataType, MaxLength, StreamField);
-            _authFailureLogged = 0;
+            _fatalFailureLogged = 0;
             _connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
             InternalLogger.Info("{0}: writing to Redis {1} ({2} '{3}')", this, _connection.Description, DataType, Key);
         }
@@ -159,9 +160,15 @@ namespace NLog.Targets.PyLog
         protected override FailureKind ClassifyFailure(Exception exception)
         {
             var kind = RedisFailures.Classify(exception);
-            if (kind == FailureKind.Fatal && RedisFailures.IsAuthenticationFailure(exception) && Interlocked.Exchange(ref _authFailureLogged, 1) == 0)
+            if (kind == FailureKind.Fatal && Interlocked.Exchange(ref _fatalFailureLogged, 1) == 0)
             {
-                InternalLogger.Error(exception, "{0}: Redis refused authentication (NOAUTH/WRONGPASS); check Password or password= of ConnectionString. Batches are dropped as 'rejected' until it is fixed.", this);
+                // Once per target: the base also warns per dropped batch, this says what to fix.
+                if (RedisFailures.IsTlsFailure(exception))
+                    InternalLogger.Error(exception, "{0}: the TLS handshake with Redis failed (server certificate not trusted or name mismatch); set SslCaCertificateFile or SslHost. Batches are dropped as 'rejected' until it is fixed.", this);
+                else if (RedisFailures.IsAuthenticationFailure(exception))
+                    InternalLogger.Error(exception, "{0}: Redis refused authentication (NOAUTH/WRONGPASS); check Password or password= of ConnectionString. Batches are dropped as 'rejected' until it is fixed.", this);
+                else
+                    InternalLogger.Error(exception, "{0}: Redis refused the batch permanently; it is dropped as 'rejected'.", this);
             }
             return kind;
         }
