@@ -91,7 +91,7 @@ namespace NLog.Targets.PyLog.Tests.Layouts
             using (ScopeContext.PushProperty("RequestId", "req-7"))
             {
                 Assert.AreEqual("from-event", Field(new PlumelogLayout(), logEvent, "traceId"));
-                Assert.AreEqual("req-7", Field(new PlumelogLayout { TraceId = "${scopeproperty:item=RequestId}" }, new LogEventInfo(LogLevel.Info, "L", "m"), "traceId"));
+                Assert.AreEqual("req-7", Field(new PlumelogLayout { TraceIdProperty = "RequestId" }, new LogEventInfo(LogLevel.Info, "L", "m"), "traceId"));
             }
         }
 

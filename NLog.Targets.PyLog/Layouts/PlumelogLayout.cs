@@ -61,7 +61,7 @@ namespace NLog.Targets.PyLog
         [ThreadStatic]
         private static ArrayBufferWriter<byte>? t_stringBuffer;
 
-        private readonly PlumelogSequence _sequence = new PlumelogSequence();
+        private readonly PlumelogCapture _capture = new PlumelogCapture();
         private string? _fixedAppName;
         private string? _fixedEnv;
 
@@ -74,16 +74,11 @@ namespace NLog.Targets.PyLog
         public Layout Env { get; set; } = "${environment:PLUMELOG_ENV:whenEmpty=dev}";
 
         /// <summary>
-        /// The trace id (<c>traceId</c>). The default reads the event property <c>TraceId</c>, else the
-        /// scope property <c>TraceId</c> (<c>ScopeContext.PushProperty("TraceId", ...)</c>); to read another
-        /// name, set for example <c>traceId="${scopeproperty:item=RequestId}"</c>.
+        /// The property holding the trace id (<c>traceId</c>): read from the event's properties, else from
+        /// the scope (<c>ScopeContext.PushProperty("TraceId", ...)</c>, MEL <c>BeginScope</c>) of the logging thread.
         /// </summary>
-        /// <remarks>Default: <c>${event-properties:item=TraceId:whenEmpty=${scopeproperty:item=TraceId}}</c></remarks>
-        public Layout TraceId { get; set; } = "${event-properties:item=TraceId:whenEmpty=${scopeproperty:item=TraceId}}";
-
-        /// <summary>The thread (<c>threadName</c>): its name, or its managed id when it has none.</summary>
-        /// <remarks>Default: <c>${threadname:whenEmpty=${threadid}}</c></remarks>
-        public Layout ThreadName { get; set; } = "${threadname:whenEmpty=${threadid}}";
+        /// <remarks>Default: <c>TraceId</c></remarks>
+        public string TraceIdProperty { get; set; } = "TraceId";
 
         /// <inheritdoc />
         protected override void InitializeLayout()
@@ -95,6 +90,9 @@ namespace NLog.Targets.PyLog
                 throw new NLogConfigurationException("Plumelog layout: Env must not be null.");
             _fixedAppName = AppName is SimpleLayout { IsFixedText: true } appName ? appName.FixedText : null;
             _fixedEnv = Env is SimpleLayout { IsFixedText: true } env ? env.FixedText : null;
+            if (string.IsNullOrEmpty(TraceIdProperty))
+                throw new NLogConfigurationException("Plumelog layout: TraceIdProperty must not be empty.");
+            _capture.TraceIdProperty = TraceIdProperty;
         }
 
         /// <summary>
@@ -104,11 +102,11 @@ namespace NLog.Targets.PyLog
         public override void Precalculate(LogEventInfo logEvent)
         {
             // Taking seq now makes it follow logging order, not rendering order.
-            _sequence.Precalculate(logEvent);
-            AppName?.Precalculate(logEvent);
-            Env?.Precalculate(logEvent);
-            TraceId?.Precalculate(logEvent);
-            ThreadName?.Precalculate(logEvent);
+            _capture.Precalculate(logEvent);
+            if (_fixedAppName is null)
+                AppName?.Precalculate(logEvent);
+            if (_fixedEnv is null)
+                Env?.Precalculate(logEvent);
         }
 
         /// <inheritdoc />
@@ -135,14 +133,22 @@ namespace NLog.Targets.PyLog
 
         private void WriteRecord(Utf8JsonWriter writer, LogEventInfo logEvent)
         {
+            // Precalculate stores the value on the event the first time only (NLog's layout cache),
+            // so an event rendered twice, or first on another thread, keeps its seq and thread.
+            _capture.Precalculate(logEvent);
+            PlumelogCapture.Split(_capture.Render(logEvent), out var sequence, out var thread, out var scopeTraceId);
+
             writer.WriteStartObject();
             writer.WriteString(s_appName, _fixedAppName ?? AppName.Render(logEvent));
             writer.WriteString(s_env, _fixedEnv ?? Env.Render(logEvent));
             writer.WriteString(s_serverName, HostAddress.Value);
-            writer.WriteString(s_traceId, TraceId?.Render(logEvent) ?? string.Empty);
+            if (logEvent.HasProperties && logEvent.Properties.TryGetValue(TraceIdProperty, out object? traceId) && traceId != null)
+                writer.WriteString(s_traceId, traceId as string ?? Convert.ToString(traceId, System.Globalization.CultureInfo.InvariantCulture));
+            else
+                writer.WriteString(s_traceId, scopeTraceId);
             writer.WriteString(s_method, logEvent.CallerMemberName ?? string.Empty);
             writer.WriteString(s_className, logEvent.LoggerName ?? string.Empty);
-            writer.WriteString(s_threadName, ThreadName?.Render(logEvent) ?? string.Empty);
+            writer.WriteString(s_threadName, thread);
             writer.WriteString(s_logLevel, s_levels[Math.Min(logEvent.Level.Ordinal, s_levels.Length - 1)]);
             WriteContent(writer, logEvent);
 
@@ -156,10 +162,7 @@ namespace NLog.Targets.PyLog
             writer.WriteString(s_dateTime, dateTime.Slice(0, written));
 
             writer.WritePropertyName(s_seq);
-            // Precalculate stores the value on the event the first time only (NLog's layout cache),
-            // so an event rendered twice, or first on another thread, keeps its number.
-            _sequence.Precalculate(logEvent);
-            writer.WriteRawValue(_sequence.Render(logEvent), skipInputValidation: true);
+            writer.WriteRawValue(sequence, skipInputValidation: true);
             writer.WriteEndObject();
         }
 
