@@ -23,6 +23,7 @@ namespace NLog.Targets.PyLog.Redis
         private Task<ConnectionMultiplexer>? _connecting;
         private ConnectionMultiplexer? _multiplexer;
         private bool _disposed;
+        private Exception? _authenticationFailure;
 
         public RedisConnection(ConfigurationOptions options, int database, string? caCertificateFile, Action<string, Exception?> onConnectionEvent)
         {
@@ -40,6 +41,15 @@ namespace NLog.Targets.PyLog.Redis
         public string Description => _options.ToString(includePassword: false);
 
         public bool IsConnected => _multiplexer?.IsConnected == true;
+
+        /// <summary>
+        /// The last handshake refusal (bad password, untrusted certificate) not followed by a successful
+        /// reconnect. While set, "no connection available" errors are that refusal, not an outage:
+        /// the client does not always repeat the cause in them.
+        /// </summary>
+        public Exception? AuthenticationFailure => Volatile.Read(ref _authenticationFailure);
+
+        public void NoteAuthenticationFailure(Exception exception) => Volatile.Write(ref _authenticationFailure, exception);
 
         /// <summary>The database, connecting on first use. Called from the writer task only.</summary>
         public async Task<IDatabase> GetDatabaseAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -110,8 +120,17 @@ namespace NLog.Targets.PyLog.Redis
         private async Task<ConnectionMultiplexer> ConnectAsync()
         {
             var multiplexer = await ConnectionMultiplexer.ConnectAsync(_options).ConfigureAwait(false);
-            multiplexer.ConnectionFailed += (_, e) => _onConnectionEvent("connection lost or refused (" + e.FailureType + ")", e.Exception);
-            multiplexer.ConnectionRestored += (_, _) => _onConnectionEvent("connection restored", null);
+            multiplexer.ConnectionFailed += (_, e) =>
+            {
+                if (e.FailureType == ConnectionFailureType.AuthenticationFailure && e.Exception != null)
+                    NoteAuthenticationFailure(e.Exception);
+                _onConnectionEvent("connection lost or refused (" + e.FailureType + ")", e.Exception);
+            };
+            multiplexer.ConnectionRestored += (_, _) =>
+            {
+                Volatile.Write(ref _authenticationFailure, null);
+                _onConnectionEvent("connection restored", null);
+            };
             if (!multiplexer.IsConnected)
                 _onConnectionEvent("not connected yet; reconnecting in the background", null);
             return multiplexer;

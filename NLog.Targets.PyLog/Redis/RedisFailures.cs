@@ -36,6 +36,17 @@ namespace NLog.Targets.PyLog.Redis
             return FailureKind.Retriable;
         }
 
+        /// <summary>The client could not reach a usable connection (as opposed to an answer from the server).</summary>
+        public static bool IsConnectionFailure(Exception exception)
+        {
+            for (var e = exception; e != null; e = e.InnerException)
+            {
+                if (e is RedisConnectionException)
+                    return true;
+            }
+            return false;
+        }
+
         /// <summary>The TLS handshake failed (the client reports it as an AuthenticationFailure too).</summary>
         public static bool IsTlsFailure(Exception exception)
         {

@@ -44,11 +44,14 @@ namespace NLog.Targets.PyLog
 
         /// <summary>
         /// A StackExchange.Redis configuration string, e.g. <c>redis1:6379,password=...,ssl=true,defaultDatabase=2</c>.
-        /// Takes precedence over <see cref="Host"/>/<see cref="Port"/>. Rendered once when the target starts
-        /// (so <c>${environment:REDIS}</c> works). Logged only with the password masked.
+        /// Takes precedence over <see cref="Host"/>/<see cref="Port"/>. <c>${environment:NAME}</c> in it is expanded
+        /// once when the target starts (no other layout renderer). Logged only with the password masked.
         /// </summary>
-        /// <remarks>Default: empty (use <see cref="Host"/>).</remarks>
-        public Layout? ConnectionString { get; set; }
+        /// <remarks>
+        /// Default: empty (use <see cref="Host"/>). A plain string rather than a <see cref="Layout"/> on purpose:
+        /// NLog's internal log traces the text of every configured layout, which would expose the password.
+        /// </remarks>
+        public string? ConnectionString { get; set; }
 
         /// <summary>Redis host name or address, when no <see cref="ConnectionString"/> is given.</summary>
         /// <remarks>Default: empty (one of Host or ConnectionString is required).</remarks>
@@ -64,11 +67,12 @@ namespace NLog.Targets.PyLog
 
         /// <summary>
         /// Password (Redis <c>requirepass</c>, i.e. the <c>default</c> ACL user); overrides <c>password=</c> of
-        /// <see cref="ConnectionString"/>. Rendered once at start, so <c>${environment:REDIS_PASSWORD}</c> works.
-        /// Never logged. Named ACL users need StackExchange.Redis 2.2+ and are not supported by this build (1.2.6).
+        /// <see cref="ConnectionString"/>. <c>${environment:REDIS_PASSWORD}</c> in it is expanded
+        /// once at start (no other layout renderer). Never logged (a plain string for the reason given on <see cref="ConnectionString"/>).
+        /// Named ACL users need StackExchange.Redis 2.2+ and are not supported by this build (1.2.6).
         /// </summary>
         /// <remarks>Default: none.</remarks>
-        public Layout? Password { get; set; }
+        public string? Password { get; set; }
 
         /// <summary>Connect with TLS (same as <c>ssl=true</c> in the connection string).</summary>
         /// <remarks>Default: <c>false</c>.</remarks>
@@ -160,15 +164,29 @@ namespace NLog.Targets.PyLog
         protected override FailureKind ClassifyFailure(Exception exception)
         {
             var kind = RedisFailures.Classify(exception);
+            var cause = exception;
+            var connection = _connection;
+            bool refused = RedisFailures.IsTlsFailure(exception) || RedisFailures.IsAuthenticationFailure(exception);
+            if (refused)
+            {
+                connection?.NoteAuthenticationFailure(exception);
+            }
+            else if (kind == FailureKind.Retriable && RedisFailures.IsConnectionFailure(exception) && connection?.AuthenticationFailure is { } handshake)
+            {
+                // "No connection available" while the last handshake was refused: same cause, same verdict.
+                kind = FailureKind.Fatal;
+                cause = handshake;
+            }
+
             if (kind == FailureKind.Fatal && Interlocked.Exchange(ref _fatalFailureLogged, 1) == 0)
             {
                 // Once per target: the base also warns per dropped batch, this says what to fix.
-                if (RedisFailures.IsTlsFailure(exception))
-                    InternalLogger.Error(exception, "{0}: the TLS handshake with Redis failed (server certificate not trusted or name mismatch); set SslCaCertificateFile or SslHost. Batches are dropped as 'rejected' until it is fixed.", this);
-                else if (RedisFailures.IsAuthenticationFailure(exception))
-                    InternalLogger.Error(exception, "{0}: Redis refused authentication (NOAUTH/WRONGPASS); check Password or password= of ConnectionString. Batches are dropped as 'rejected' until it is fixed.", this);
+                if (RedisFailures.IsTlsFailure(cause))
+                    InternalLogger.Error(cause, "{0}: the TLS handshake with Redis failed (server certificate not trusted or name mismatch); set SslCaCertificateFile or SslHost. Batches are dropped as 'rejected' until it is fixed.", this);
+                else if (RedisFailures.IsAuthenticationFailure(cause))
+                    InternalLogger.Error(cause, "{0}: Redis refused authentication (NOAUTH/WRONGPASS); check Password or password= of ConnectionString. Batches are dropped as 'rejected' until it is fixed.", this);
                 else
-                    InternalLogger.Error(exception, "{0}: Redis refused the batch permanently; it is dropped as 'rejected'.", this);
+                    InternalLogger.Error(cause, "{0}: Redis refused the batch permanently; it is dropped as 'rejected'.", this);
             }
             return kind;
         }
@@ -184,7 +202,7 @@ namespace NLog.Targets.PyLog
         private ConfigurationOptions BuildOptions()
         {
             var nullEvent = LogEventInfo.CreateNullEvent();
-            string? connectionString = ConnectionString?.Render(nullEvent);
+            string? connectionString = SecretText.Expand(ConnectionString, $"RedisTarget '{Name}': ConnectionString");
             string? host = Host?.Render(nullEvent);
             ConfigurationOptions options;
             if (!string.IsNullOrWhiteSpace(connectionString))
@@ -213,7 +231,7 @@ namespace NLog.Targets.PyLog
                 throw new NLogConfigurationException($"RedisTarget '{Name}': Host or ConnectionString is required.");
             }
 
-            string? password = Password?.Render(nullEvent);
+            string? password = SecretText.Expand(Password, $"RedisTarget '{Name}': Password");
             if (!string.IsNullOrEmpty(password))
                 options.Password = password;
             if (Ssl)
