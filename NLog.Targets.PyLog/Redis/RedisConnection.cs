@@ -119,7 +119,12 @@ namespace NLog.Targets.PyLog.Redis
 
         private async Task<ConnectionMultiplexer> ConnectAsync()
         {
-            var multiplexer = await ConnectionMultiplexer.ConnectAsync(_options).ConfigureAwait(false);
+            // The connect log is the only place 1.2.6 reports why the first handshake failed; the
+            // ConnectionFailed event cannot be subscribed before the multiplexer exists.
+            var connectLog = new StringWriter();
+            var multiplexer = await ConnectionMultiplexer.ConnectAsync(_options, connectLog).ConfigureAwait(false);
+            if (!multiplexer.IsConnected)
+                NoteHandshakeRefusal(connectLog.ToString());
             multiplexer.ConnectionFailed += (_, e) =>
             {
                 if (e.FailureType == ConnectionFailureType.AuthenticationFailure && e.Exception != null)
@@ -134,6 +139,17 @@ namespace NLog.Targets.PyLog.Redis
             if (!multiplexer.IsConnected)
                 _onConnectionEvent("not connected yet; reconnecting in the background", null);
             return multiplexer;
+        }
+
+        private void NoteHandshakeRefusal(string connectLog)
+        {
+            if (!connectLog.Contains("AuthenticationFailure", StringComparison.Ordinal))
+                return;
+            bool passwordRefused = connectLog.Contains("NOAUTH", StringComparison.Ordinal) || connectLog.Contains("WRONGPASS", StringComparison.Ordinal);
+            if (_options.Ssl && !passwordRefused)
+                NoteAuthenticationFailure(new System.Security.Authentication.AuthenticationException("The TLS handshake with Redis failed while connecting."));
+            else
+                NoteAuthenticationFailure(new InvalidOperationException("NOAUTH: Redis refused the password while connecting."));
         }
 
         private static X509Certificate2 LoadCertificate(string path)
