@@ -61,7 +61,7 @@ namespace NLog.Targets.PyLog
         [ThreadStatic]
         private static ArrayBufferWriter<byte>? t_stringBuffer;
 
-        private readonly PlumelogCapture _capture = new PlumelogCapture();
+        private readonly PlumelogCapture _capture;
         private string? _fixedAppName;
         private string? _fixedEnv;
 
@@ -80,6 +80,12 @@ namespace NLog.Targets.PyLog
         /// <remarks>Default: <c>TraceId</c></remarks>
         public string TraceIdProperty { get; set; } = "TraceId";
 
+        /// <summary>Creates the layout with the defaults below.</summary>
+        public PlumelogLayout()
+        {
+            _capture = new PlumelogCapture(this);
+        }
+
         /// <inheritdoc />
         protected override void InitializeLayout()
         {
@@ -92,7 +98,6 @@ namespace NLog.Targets.PyLog
             _fixedEnv = Env is SimpleLayout { IsFixedText: true } env ? env.FixedText : null;
             if (string.IsNullOrEmpty(TraceIdProperty))
                 throw new NLogConfigurationException("Plumelog layout: TraceIdProperty must not be empty.");
-            _capture.TraceIdProperty = TraceIdProperty;
         }
 
         /// <summary>

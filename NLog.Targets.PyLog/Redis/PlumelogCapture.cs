@@ -21,7 +21,12 @@ namespace NLog.Targets.PyLog.Redis
         [ThreadStatic]
         private static string? t_threadId;
 
-        public string TraceIdProperty { get; set; } = "TraceId";
+        private readonly PlumelogLayout _owner;
+
+        public PlumelogCapture(PlumelogLayout owner)
+        {
+            _owner = owner;
+        }
 
         /// <summary>Splits a captured value into its three parts.</summary>
         public static void Split(string captured, out ReadOnlySpan<char> sequence, out ReadOnlySpan<char> thread, out ReadOnlySpan<char> traceId)
@@ -66,7 +71,7 @@ namespace NLog.Targets.PyLog.Redis
 
         private string ScopeTraceId()
         {
-            if (ScopeContext.TryGetProperty(TraceIdProperty, out object? value) && value != null)
+            if (ScopeContext.TryGetProperty(_owner.TraceIdProperty, out object? value) && value != null)
                 return value as string ?? Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
             return string.Empty;
         }
