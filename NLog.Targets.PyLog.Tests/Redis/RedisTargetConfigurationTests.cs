@@ -42,7 +42,7 @@ namespace NLog.Targets.PyLog.Tests.Redis
             var target = new RedisTarget();
             Assert.AreEqual("plume_log_list", target.Key.ToString());
             Assert.AreEqual(RedisDataType.List, target.DataType);
-            Assert.IsInstanceOfType<PlumelogLayout>(target.Layout is PlumelogLayout ? target.Layout : NLog.Targets.PyLog.Redis.PayloadLayout.Unwrap(target.Layout));
+            Assert.IsInstanceOfType<PlumelogLayout>(target.Layout is PlumelogLayout ? target.Layout : NLog.Targets.PyLog.Core.Utf8LayoutRenderer.Unwrap(target.Layout));
             Assert.AreEqual(6379, target.Port);
             Assert.AreEqual(500, target.BatchSize);
         }

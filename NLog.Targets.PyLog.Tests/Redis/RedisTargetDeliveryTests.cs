@@ -222,7 +222,7 @@ namespace NLog.Targets.PyLog.Tests.Redis
             var factory = TestLogFactory.FromXml(xml);
             var target = factory.Configuration!.FindTargetByName<RedisTarget>("plumelog");
             Assert.IsNotNull(target);
-            Assert.IsInstanceOfType<PlumelogLayout>(NLog.Targets.PyLog.Redis.PayloadLayout.Unwrap(target!.Layout), "the UTF-8 path is used");
+            Assert.IsInstanceOfType<PlumelogLayout>(NLog.Targets.PyLog.Core.Utf8LayoutRenderer.Unwrap(target!.Layout), "the UTF-8 path is used");
 
             var logger = factory.GetLogger("Sample.Logger");
             logger.Debug("below minlevel, not shipped");

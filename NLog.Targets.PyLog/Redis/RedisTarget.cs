@@ -132,7 +132,7 @@ namespace NLog.Targets.PyLog
             base.InitializeTarget();
 
             _timeout = TimeSpan.FromMilliseconds(TimeoutMilliseconds);
-            _payloadLayout = PayloadLayout.Unwrap(Layout);
+            _payloadLayout = Utf8LayoutRenderer.Unwrap(Layout);
             _fixedKey = Key is SimpleLayout { IsFixedText: true } fixedKey ? fixedKey.FixedText : null;
             _sender = new RedisBatchSender(DataType, MaxLength, StreamField);
             _fatalFailureLogged = 0;
