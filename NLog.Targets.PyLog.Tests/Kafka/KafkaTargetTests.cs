@@ -68,6 +68,23 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         }
 
         [TestMethod]
+        public void Utf8LayoutRendersStraightToTheValueBytes()
+        {
+            using var cluster = KafkaMockCluster.Start(1);
+            cluster.CreateTopic("bytes", 1);
+            var target = new KafkaTarget("k12") { BootstrapServers = cluster.BootstrapServers, Topic = "bytes", Layout = new MarkerUtf8Layout() };
+            target.ProducerConfig.Add(new KafkaProducerProperty("linger.ms", "1"));
+            var factory = TestLogFactory.With(target);
+            factory.GetLogger("Bytes").Info("hello");
+            factory.Flush(TimeSpan.FromSeconds(10));
+            factory.Shutdown();
+
+            var records = KafkaTopicReader.Read(cluster.BootstrapServers, "bytes", 1, 1, ReadTimeout);
+            Assert.AreEqual(1, records.Count);
+            Assert.AreEqual("utf8:hello", records[0].Value, "the IUtf8Layout path was taken, not Layout.Render");
+        }
+
+        [TestMethod]
         public void SameKeyAlwaysLandsInTheSamePartition()
         {
             using var cluster = KafkaMockCluster.Start(3);
@@ -451,6 +468,16 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             for (Exception? e = ex; e != null; e = e.InnerException)
                 text += e.Message + " | ";
             return text;
+        }
+
+        private sealed class MarkerUtf8Layout : NLog.Layouts.Layout, IUtf8Layout
+        {
+            public void RenderUtf8(LogEventInfo logEvent, System.Buffers.IBufferWriter<byte> output)
+            {
+                System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.UTF8, ("utf8:" + logEvent.FormattedMessage).AsSpan(), output);
+            }
+
+            protected override string GetFormattedMessage(LogEventInfo logEvent) => "string:" + logEvent.FormattedMessage;
         }
     }
 }

@@ -47,6 +47,7 @@ namespace NLog.Targets.PyLog
         private static readonly TimeSpan NudgeFlushTimeout = TimeSpan.FromMilliseconds(1);
 
         private KafkaClientSettings? _settings;
+        private Layout? _valueLayout;
         private bool _sendWithoutLinger;
         private IProducer<byte[]?, KafkaMessage>? _producer;
 
@@ -145,6 +146,8 @@ namespace NLog.Targets.PyLog
                 throw new NLogConfigurationException($"Kafka target '{Name}': ProducerConfig rejected by librdkafka: {settings.Redact(ex.Message)}");
             }
             _settings = settings;
+            // TargetWithContext wraps Layout; the wrapped one may render straight to UTF-8.
+            _valueLayout = Utf8LayoutRenderer.Unwrap(Layout);
             _sendWithoutLinger = settings.LingerMs > 0;
         }
 
@@ -164,7 +167,7 @@ namespace NLog.Targets.PyLog
                     key = _scratch.WrittenSpan.ToArray();
             }
 
-            byte[] value = Utf8LayoutRenderer.RenderToArray(Layout, logEvent, _scratch);
+            byte[] value = Utf8LayoutRenderer.RenderToArray(_valueLayout ?? Layout, logEvent, _scratch);
             sizeBytes = value.Length + (key?.Length ?? 0);
 
             Headers? headers = null;
