@@ -77,8 +77,13 @@ namespace NLog.Targets.PyLog.Sls
                 log.WriteBytesField(2, _value.WrittenSpan);
             }
 
-            log.WriteTag(4, 5);
-            log.WriteFixed32((uint)(ticks % TimeSpan.TicksPerSecond * 100));
+            // Optional field: left out for a whole second, as the SDKs that do not set it.
+            uint nanoseconds = (uint)(ticks % TimeSpan.TicksPerSecond * 100);
+            if (nanoseconds != 0)
+            {
+                log.WriteTag(4, 5);
+                log.WriteFixed32(nanoseconds);
+            }
             return log.ToArray();
         }
 
