@@ -59,13 +59,19 @@ namespace NLog.Targets.PyLog
         /// <remarks>Default: none (required). Rendered once at start-up, so <c>${environment:ALIYUN_ACCESS_KEY_ID}</c> works.</remarks>
         public Layout AccessKeyId { get; set; } = Layout.Empty;
 
-        /// <summary>The AccessKey secret. Never logged.</summary>
-        /// <remarks>Default: none (required). Rendered once at start-up; prefer <c>${environment:ALIYUN_ACCESS_KEY_SECRET}</c> to a literal.</remarks>
-        public Layout AccessKeySecret { get; set; } = Layout.Empty;
+        /// <summary>
+        /// The AccessKey secret. Never logged. May reference the environment
+        /// (<c>${environment:ALIYUN_ACCESS_KEY_SECRET}</c>); it is rendered once at start-up, privately.
+        /// </summary>
+        /// <remarks>
+        /// Default: none (required). A string rather than a layout so that NLog's configuration scan,
+        /// which traces every layout it meets, never sees the value.
+        /// </remarks>
+        public string? AccessKeySecret { get; set; }
 
-        /// <summary>The STS security token, sent as <c>x-acs-security-token</c> and signed. Never logged.</summary>
+        /// <summary>The STS security token, sent as <c>x-acs-security-token</c> and signed. Never logged; may reference the environment like <see cref="AccessKeySecret"/>.</summary>
         /// <remarks>Default: none (plain AccessKey).</remarks>
-        public Layout? SecurityToken { get; set; }
+        public string? SecurityToken { get; set; }
 
         /// <summary>The LogGroup topic (<c>__topic__</c>).</summary>
         /// <remarks>Default: none. Rendered once at start-up: per-event values belong in a <c>&lt;content&gt;</c>.</remarks>
@@ -135,7 +141,7 @@ namespace NLog.Targets.PyLog
             string project = Required(Project, nameof(Project), nullEvent);
             string logstore = Required(Logstore, nameof(Logstore), nullEvent);
             string accessKeyId = Required(AccessKeyId, nameof(AccessKeyId), nullEvent);
-            string secret = AccessKeySecret.Render(nullEvent);
+            string secret = RenderSecret(AccessKeySecret, nullEvent);
             if (string.IsNullOrEmpty(secret))
                 throw Invalid(nameof(AccessKeySecret), string.Empty, "is required");
             if (!IsName(project))
@@ -177,7 +183,7 @@ namespace NLog.Targets.PyLog
             _encoder = new LogGroupEncoder(contents, topic, source, tags);
             _maxRawBytes = MaxRawBytesPerRequest - _encoder.GroupSuffix.Length;
 
-            string? token = SecurityToken?.Render(nullEvent);
+            string token = RenderSecret(SecurityToken, nullEvent);
             var signer = new SlsRequestSigner(accessKeyId, secret);
             _client?.Dispose();
             _client = new SlsPutLogsClient(endpoint, project, logstore, signer, token, SlsCompressor.Create(Compression), TimeSpan.FromMilliseconds(RequestTimeoutMilliseconds), Clock);
@@ -249,6 +255,15 @@ namespace NLog.Targets.PyLog
             if (string.IsNullOrWhiteSpace(value))
                 throw Invalid(property, value, "is required");
             return value.Trim();
+        }
+
+        /// <summary>Renders a secret through a layout that NLog's configuration never holds (so never traces).</summary>
+        private string RenderSecret(string? text, LogEventInfo nullEvent)
+        {
+            if (string.IsNullOrEmpty(text) || !text.Contains("${", StringComparison.Ordinal))
+                return text ?? string.Empty;
+            var layout = Layout.FromString(text);
+            return layout.Render(nullEvent);
         }
 
         private static bool IsName(string value)
