@@ -32,6 +32,8 @@ namespace NLog.Targets.PyLog.Benchmarks.Sls
         private LogEventInfo[] _events = null!;
         private LogFactory _factory = null!;
         private Logger _logger = null!;
+        private LogFactory _noOpFactory = null!;
+        private Logger _noOpLogger = null!;
         private PutLogsSink _sink = null!;
         private LogGroupEncoder _encoder = null!;
         private SlsCompressor _compressor = null!;
@@ -76,12 +78,20 @@ namespace NLog.Targets.PyLog.Benchmarks.Sls
             config.AddRuleForAllLevels(target);
             _factory.Configuration = config;
             _logger = _factory.GetLogger("bench");
+
+            var noOp = new EncodeOnlyTarget(NewEncoder()) { Name = "sls-bench-noop", BatchSize = BatchEvents, MaxBatchBytes = SlsTarget.MaxRawBytesPerRequest, QueueLimit = 2 * Events };
+            _noOpFactory = new LogFactory();
+            var noOpConfig = new LoggingConfiguration(_noOpFactory);
+            noOpConfig.AddRuleForAllLevels(noOp);
+            _noOpFactory.Configuration = noOpConfig;
+            _noOpLogger = _noOpFactory.GetLogger("bench");
         }
 
         [GlobalCleanup]
         public void Cleanup()
         {
             _factory.Dispose();
+            _noOpFactory.Dispose();
             _sink.Dispose();
             Console.WriteLine("// SLS " + Compression + ": CPU cores busy = " + (_cpu.TotalMilliseconds / _wall.TotalMilliseconds).ToString("F2") + ", sink requests = " + _sink.Requests);
         }
@@ -122,6 +132,14 @@ namespace NLog.Targets.PyLog.Benchmarks.Sls
             for (int i = 0; i < _events.Length; i++)
                 _logger.Log(_events[i]);
             _factory.Flush(TimeSpan.FromSeconds(60));
+        }
+
+        [Benchmark(Description = "NLog + network base, same encoding, no send")]
+        public void NoSendTarget()
+        {
+            for (int i = 0; i < _events.Length; i++)
+                _noOpLogger.Log(_events[i]);
+            _noOpFactory.Flush(TimeSpan.FromSeconds(60));
         }
 
         /// <summary>Uncompressed LogGroup bytes of one invocation (deterministic: fixed events).</summary>
@@ -167,6 +185,23 @@ namespace NLog.Targets.PyLog.Benchmarks.Sls
                 events[i] = e;
             }
             return events;
+        }
+
+        /// <summary>The network base rendering the same Log messages, sending nothing: what NLog and batching cost alone.</summary>
+        private sealed class EncodeOnlyTarget : NLog.Targets.PyLog.Core.PyLogNetworkTarget<byte[]>
+        {
+            private readonly LogGroupEncoder _encoder;
+
+            public EncodeOnlyTarget(LogGroupEncoder encoder) => _encoder = encoder;
+
+            protected override byte[] RenderItem(LogEventInfo logEvent, out int sizeBytes)
+            {
+                var log = _encoder.EncodeLog(logEvent);
+                sizeBytes = LogGroupEncoder.SizeInGroup(log);
+                return log;
+            }
+
+            protected override System.Threading.Tasks.Task SendBatchAsync(NLog.Targets.PyLog.Core.NetworkBatch<byte[]> batch, System.Threading.CancellationToken cancellationToken) => System.Threading.Tasks.Task.CompletedTask;
         }
 
         private sealed class ColumnsConfig : ManualConfig

@@ -144,9 +144,9 @@ namespace NLog.Targets.PyLog
             string secret = RenderSecret(AccessKeySecret, nullEvent);
             if (string.IsNullOrEmpty(secret))
                 throw Invalid(nameof(AccessKeySecret), string.Empty, "is required");
-            if (!IsName(project))
+            if (!IsName(project, allowUnderscore: false))
                 throw Invalid(nameof(Project), project, "may hold only letters, digits and '-'");
-            if (!IsName(logstore))
+            if (!IsName(logstore, allowUnderscore: true))
                 throw Invalid(nameof(Logstore), logstore, "may hold only letters, digits, '-' and '_'");
             if (RequestTimeoutMilliseconds <= 0)
                 throw Invalid(nameof(RequestTimeoutMilliseconds), RequestTimeoutMilliseconds, "must be greater than 0");
@@ -266,11 +266,11 @@ namespace NLog.Targets.PyLog
             return layout.Render(nullEvent);
         }
 
-        private static bool IsName(string value)
+        private static bool IsName(string value, bool allowUnderscore)
         {
             foreach (char c in value)
             {
-                if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_'))
+                if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || (allowUnderscore && c == '_')))
                     return false;
             }
             return true;
