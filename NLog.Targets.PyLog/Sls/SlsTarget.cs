@@ -189,6 +189,9 @@ namespace NLog.Targets.PyLog
             _client = new SlsPutLogsClient(endpoint, project, logstore, signer, token, SlsCompressor.Create(Compression), TimeSpan.FromMilliseconds(RequestTimeoutMilliseconds), Clock);
         }
 
+        /// <summary>RenderItem touches only its own scratch buffers, so the next batch renders while one is sent.</summary>
+        protected override bool OverlapRenderingWithSend => true;
+
         /// <inheritdoc/>
         protected override Item RenderItem(LogEventInfo logEvent, out int sizeBytes)
         {
