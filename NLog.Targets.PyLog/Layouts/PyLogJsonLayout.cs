@@ -1,0 +1,505 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Text;
+using NLog.Config;
+using NLog.Layouts;
+using NLog.Targets.PyLog.Core;
+using NLog.Targets.PyLog.Layouts;
+
+namespace NLog.Targets.PyLog
+{
+    /// <summary>
+    /// One-line JSON rendered straight to UTF-8: <c>time</c> (ISO 8601), <c>level</c>,
+    /// <c>logger</c>, <c>message</c>, <c>exception</c>, custom attributes, event properties and
+    /// scope properties, with masking of sensitive property names at every depth.
+    /// </summary>
+    /// <remarks>
+    /// <para>The network targets take the bytes through <see cref="IUtf8Layout"/>; any other target
+    /// gets the same text through <see cref="Layout.Render(LogEventInfo)"/>.</para>
+    /// <para>A property whose name equals a fixed field or a custom attribute is written with a
+    /// leading underscore (<c>message</c> becomes <c>_message</c>); a scope property with the
+    /// name of an event property is left out (the event property wins).</para>
+    /// <para>Event property values are serialized when the event is rendered (for an asynchronous
+    /// target, on its writer thread); scope properties are captured on the logging thread.</para>
+    /// </remarks>
+    [Layout("PyLogJson")]
+    public sealed class PyLogJsonLayout : Layout, IUtf8Layout
+    {
+        private static readonly string[] s_fixedFields = { "time", "level", "logger", "message", "exception" };
+        private static readonly byte[][] s_levelFields = CreateLevelFields();
+
+        private readonly ConditionalWeakTable<LogEventInfo, byte[]> _scopeSnapshots = new ConditionalWeakTable<LogEventInfo, byte[]>();
+        private volatile bool _hasScopeSnapshots;
+        private volatile RenderSettings? _settings;
+
+        /// <summary>Gets the custom attributes, written after the fixed fields in configuration order.</summary>
+        /// <remarks>Default: none. XML: <c>&lt;attribute name="app" layout="demo" encode="true" /&gt;</c>.</remarks>
+        [ArrayParameter(typeof(PyLogJsonAttribute), "attribute")]
+        public IList<PyLogJsonAttribute> Attributes { get; } = new List<PyLogJsonAttribute>();
+
+        /// <summary>Gets or sets whether the event properties are written as top-level fields.</summary>
+        /// <remarks>Default: <c>true</c>.</remarks>
+        public bool IncludeEventProperties { get; set; } = true;
+
+        /// <summary>Gets or sets whether the <see cref="ScopeContext"/> properties are written as top-level fields.</summary>
+        /// <remarks>Default: <c>true</c>.</remarks>
+        public bool IncludeScopeProperties { get; set; } = true;
+
+        /// <summary>Gets or sets the names of event and scope properties to leave out (case-insensitive).</summary>
+        /// <remarks>Default: empty. XML: a comma-separated list.</remarks>
+        public ISet<string> ExcludeProperties { get; set; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// Gets or sets the property names whose values are replaced by <c>"***"</c>: a
+        /// comma-separated list of names and <c>*</c> wildcards (<c>password,*token*</c>),
+        /// case-insensitive, applied to event properties, scope properties, custom attributes and
+        /// the keys of nested dictionaries and objects at every depth.
+        /// </summary>
+        /// <remarks>Default: empty (nothing masked).</remarks>
+        public string? MaskProperties { get; set; }
+
+        /// <summary>
+        /// Gets or sets how many levels of nested objects, dictionaries and collections are
+        /// written as JSON; deeper values are written with <c>ToString()</c>. 0 writes every
+        /// non-primitive property value with <c>ToString()</c>. At most 64.
+        /// </summary>
+        /// <remarks>Default: 3.</remarks>
+        public int MaxRecursionLimit { get; set; } = 3;
+
+        /// <summary>Gets or sets how many levels of inner exceptions are written under <c>exception</c>.</summary>
+        /// <remarks>Default: 5.</remarks>
+        public int MaxInnerExceptionLevel { get; set; } = 5;
+
+        /// <summary>Gets or sets whether <c>time</c> is written in local time with its offset instead of UTC.</summary>
+        /// <remarks>Default: <c>false</c> (UTC, e.g. <c>2024-05-01T08:30:00.1234567Z</c>).</remarks>
+        public bool UseLocalTime { get; set; }
+
+        /// <inheritdoc />
+        public void RenderUtf8(LogEventInfo logEvent, IBufferWriter<byte> output)
+        {
+            JsonRenderContext context = JsonRenderContext.Acquire();
+            try
+            {
+                RenderCore(logEvent, context);
+                output.Write(context.Buffer.WrittenSpan);
+            }
+            finally
+            {
+                JsonRenderContext.Release(context);
+            }
+        }
+
+        /// <summary>
+        /// Captures what belongs to the logging thread before the event is handed to another
+        /// thread: the values of thread-bound attribute layouts and the scope properties.
+        /// </summary>
+        /// <param name="logEvent">The log event.</param>
+        public override void Precalculate(LogEventInfo logEvent)
+        {
+            RenderSettings settings = GetSettings();
+            foreach (CompiledAttribute attribute in settings.Attributes)
+            {
+                if (attribute.FixedField is null)
+                {
+                    attribute.Layout.Precalculate(logEvent);
+                }
+            }
+
+            if (settings.IncludeScopeProperties)
+            {
+                JsonRenderContext context = JsonRenderContext.Acquire();
+                try
+                {
+                    WriteScopeProperties(logEvent, context, settings);
+                    if (context.Buffer.Length > 0)
+                    {
+                        _scopeSnapshots.AddOrUpdate(logEvent, context.Buffer.WrittenSpan.ToArray());
+                        _hasScopeSnapshots = true;
+                    }
+                }
+                finally
+                {
+                    JsonRenderContext.Release(context);
+                }
+            }
+        }
+
+        /// <inheritdoc />
+        protected override void InitializeLayout()
+        {
+            base.InitializeLayout();
+            _settings = CreateSettings();
+        }
+
+        /// <inheritdoc />
+        protected override void CloseLayout()
+        {
+            _settings = null;
+            base.CloseLayout();
+        }
+
+        /// <inheritdoc />
+        protected override void RenderFormattedMessage(LogEventInfo logEvent, StringBuilder target)
+        {
+            JsonRenderContext context = JsonRenderContext.Acquire();
+            try
+            {
+                RenderCore(logEvent, context);
+                context.Buffer.AppendTo(target);
+            }
+            finally
+            {
+                JsonRenderContext.Release(context);
+            }
+        }
+
+        /// <inheritdoc />
+        protected override string GetFormattedMessage(LogEventInfo logEvent)
+        {
+            JsonRenderContext context = JsonRenderContext.Acquire();
+            try
+            {
+                RenderCore(logEvent, context);
+                return Encoding.UTF8.GetString(context.Buffer.WrittenSpan);
+            }
+            finally
+            {
+                JsonRenderContext.Release(context);
+            }
+        }
+
+        private RenderSettings GetSettings() => _settings ?? (_settings = CreateSettings());
+
+        private void RenderCore(LogEventInfo logEvent, JsonRenderContext context)
+        {
+            RenderSettings settings = GetSettings();
+            Utf8JsonBuffer buffer = context.Buffer;
+            buffer.Clear();
+
+            buffer.WriteRaw("{\"time\":"u8);
+            WriteTime(buffer, logEvent.TimeStamp, settings.UseLocalTime);
+
+            int ordinal = logEvent.Level?.Ordinal ?? -1;
+            if ((uint)ordinal < (uint)s_levelFields.Length)
+            {
+                buffer.WriteRaw(s_levelFields[ordinal]);
+            }
+            else
+            {
+                buffer.WriteRaw(",\"level\":"u8);
+                buffer.WriteString(logEvent.Level?.Name ?? string.Empty);
+            }
+
+            buffer.WriteRaw(",\"logger\":"u8);
+            buffer.WriteString(logEvent.LoggerName ?? string.Empty);
+            buffer.WriteRaw(",\"message\":"u8);
+            buffer.WriteString(logEvent.FormattedMessage ?? string.Empty);
+
+            if (logEvent.Exception != null)
+            {
+                buffer.WriteRaw(",\"exception\":"u8);
+                int start = buffer.Length;
+                try
+                {
+                    settings.Values.WriteException(context, logEvent.Exception, 0);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    buffer.Length = start;
+                    buffer.WriteString(logEvent.Exception.GetType().FullName ?? ex.GetType().Name);
+                }
+            }
+
+            CompiledAttribute[] attributes = settings.Attributes;
+            for (int i = 0; i < attributes.Length; i++)
+            {
+                WriteAttribute(logEvent, context, attributes[i]);
+            }
+
+            if (settings.IncludeEventProperties && logEvent.HasProperties)
+            {
+                WriteEventProperties(logEvent, context, settings);
+            }
+
+            if (settings.IncludeScopeProperties)
+            {
+                if (_hasScopeSnapshots && _scopeSnapshots.TryGetValue(logEvent, out byte[]? snapshot))
+                {
+                    buffer.WriteRaw(snapshot);
+                }
+                else
+                {
+                    WriteScopeProperties(logEvent, context, settings);
+                }
+            }
+
+            buffer.WriteByte((byte)'}');
+        }
+
+        private static void WriteTime(Utf8JsonBuffer buffer, DateTime timeStamp, bool local)
+        {
+            if (local)
+            {
+                DateTime localTime = timeStamp.Kind == DateTimeKind.Utc ? timeStamp.ToLocalTime() : timeStamp;
+                buffer.WriteQuotedAscii(new DateTimeOffset(localTime), "O");
+            }
+            else
+            {
+                DateTime utc = timeStamp.Kind == DateTimeKind.Utc ? timeStamp : timeStamp.ToUniversalTime();
+                buffer.WriteQuotedAscii(utc, "O");
+            }
+        }
+
+        private static void WriteAttribute(LogEventInfo logEvent, JsonRenderContext context, CompiledAttribute attribute)
+        {
+            Utf8JsonBuffer buffer = context.Buffer;
+            if (attribute.FixedField != null)
+            {
+                buffer.WriteRaw(attribute.FixedField);
+                return;
+            }
+
+            int start = buffer.Length;
+            buffer.WriteRaw(attribute.Prefix);
+            if (attribute.Masked)
+            {
+                buffer.WriteRaw(JsonValueWriter.MaskedValue);
+                return;
+            }
+
+            StringBuilder builder = context.Builder;
+            builder.Clear();
+            attribute.Layout.Render(logEvent, builder);
+            if (builder.Length == 0 && !attribute.IncludeEmptyValue)
+            {
+                buffer.Length = start;
+                return;
+            }
+
+            char[] chars = buffer.RentChars(builder.Length);
+            builder.CopyTo(0, chars, 0, builder.Length);
+            WriteAttributeValue(buffer, chars.AsSpan(0, builder.Length), attribute.Encode);
+        }
+
+        private static void WriteAttributeValue(Utf8JsonBuffer buffer, ReadOnlySpan<char> value, bool encode)
+        {
+            if (!encode)
+            {
+                int valueStart = buffer.Length;
+                buffer.WriteRawUtf16(value);
+                if (RawJson.IsSingleValue(buffer.WrittenSpan.Slice(valueStart)))
+                {
+                    return;
+                }
+
+                buffer.Length = valueStart;
+            }
+
+            buffer.WriteString(value);
+        }
+
+        private static void WriteEventProperties(LogEventInfo logEvent, JsonRenderContext context, RenderSettings settings)
+        {
+            int count = PropertySnapshot.CopyEvent(logEvent.Properties, ref context.EventProperties);
+            KeyValuePair<object, object?>[] properties = context.EventProperties;
+            for (int i = 0; i < count; i++)
+            {
+                object key = properties[i].Key;
+                string? name = key as string ?? key?.ToString();
+                if (!string.IsNullOrEmpty(name))
+                {
+                    WriteProperty(context, settings, name, properties[i].Value);
+                }
+            }
+        }
+
+        private static void WriteScopeProperties(LogEventInfo logEvent, JsonRenderContext context, RenderSettings settings)
+        {
+            int count = PropertySnapshot.CopyScope(ref context.ScopeProperties);
+            if (count == 0)
+            {
+                return;
+            }
+
+            bool checkEventProperties = settings.IncludeEventProperties && logEvent.HasProperties;
+            KeyValuePair<string, object?>[] properties = context.ScopeProperties;
+            for (int i = 0; i < count; i++)
+            {
+                string name = properties[i].Key;
+                if (string.IsNullOrEmpty(name) || (checkEventProperties && logEvent.Properties.ContainsKey(name)))
+                {
+                    continue;
+                }
+
+                WriteProperty(context, settings, name, properties[i].Value);
+            }
+        }
+
+        private static void WriteProperty(JsonRenderContext context, RenderSettings settings, string name, object? value)
+        {
+            if (settings.Exclude.Count > 0 && settings.Exclude.Contains(name))
+            {
+                return;
+            }
+
+            Utf8JsonBuffer buffer = context.Buffer;
+            if (settings.ReservedNames.Contains(name))
+            {
+                buffer.WriteRaw(",\"_"u8);
+                buffer.WriteStringContent(name);
+                buffer.WriteRaw("\":"u8);
+            }
+            else
+            {
+                buffer.WriteByte((byte)',');
+                buffer.WritePropertyName(name);
+            }
+
+            if (settings.Values.IsMasked(name))
+            {
+                buffer.WriteRaw(JsonValueWriter.MaskedValue);
+            }
+            else
+            {
+                settings.Values.WriteValueSafe(context, value, 0);
+            }
+        }
+
+        private RenderSettings CreateSettings()
+        {
+            if (MaxRecursionLimit < 0 || MaxRecursionLimit > JsonRenderContext.MaxDepth)
+            {
+                throw new NLogConfigurationException($"PyLogJson: MaxRecursionLimit must be between 0 and {JsonRenderContext.MaxDepth}, was {MaxRecursionLimit}.");
+            }
+
+            if (MaxInnerExceptionLevel < 0)
+            {
+                throw new NLogConfigurationException($"PyLogJson: MaxInnerExceptionLevel must be 0 or greater, was {MaxInnerExceptionLevel}.");
+            }
+
+            PropertyNameMatcher? mask = PropertyNameMatcher.Parse(MaskProperties, out string? maskError);
+            if (mask is null)
+            {
+                throw new NLogConfigurationException($"PyLogJson: MaskProperties {maskError} ('{MaskProperties}'); use a comma-separated list of names or * wildcards such as 'password,*token*'.");
+            }
+
+            var reserved = new HashSet<string>(s_fixedFields, StringComparer.Ordinal);
+            var attributes = new CompiledAttribute[Attributes.Count];
+            for (int i = 0; i < attributes.Length; i++)
+            {
+                PyLogJsonAttribute attribute = Attributes[i];
+                if (string.IsNullOrEmpty(attribute.Name))
+                {
+                    throw new NLogConfigurationException($"PyLogJson: Attributes[{i}] has no Name.");
+                }
+
+                if (!reserved.Add(attribute.Name))
+                {
+                    throw new NLogConfigurationException($"PyLogJson: Attributes name '{attribute.Name}' is a fixed field or is used twice.");
+                }
+
+                attributes[i] = new CompiledAttribute(attribute, mask.IsMatch(attribute.Name));
+            }
+
+            return new RenderSettings(
+                attributes,
+                reserved,
+                new HashSet<string>(ExcludeProperties ?? (IEnumerable<string>)Array.Empty<string>(), StringComparer.OrdinalIgnoreCase),
+                new JsonValueWriter(mask, MaxRecursionLimit, MaxInnerExceptionLevel),
+                IncludeEventProperties,
+                IncludeScopeProperties,
+                UseLocalTime);
+        }
+
+        private static byte[][] CreateLevelFields()
+        {
+            var fields = new byte[LogLevel.Off.Ordinal + 1][];
+            for (int ordinal = 0; ordinal < fields.Length; ordinal++)
+            {
+                fields[ordinal] = Encoding.UTF8.GetBytes(",\"level\":\"" + LogLevel.FromOrdinal(ordinal).Name + "\"");
+            }
+
+            return fields;
+        }
+
+        /// <summary>The options as they were at initialization, so a rendering never sees half-changed settings.</summary>
+        private sealed class RenderSettings
+        {
+            public RenderSettings(CompiledAttribute[] attributes, HashSet<string> reservedNames, HashSet<string> exclude, JsonValueWriter values, bool includeEventProperties, bool includeScopeProperties, bool useLocalTime)
+            {
+                Attributes = attributes;
+                ReservedNames = reservedNames;
+                Exclude = exclude;
+                Values = values;
+                IncludeEventProperties = includeEventProperties;
+                IncludeScopeProperties = includeScopeProperties;
+                UseLocalTime = useLocalTime;
+            }
+
+            public CompiledAttribute[] Attributes { get; }
+
+            public HashSet<string> ReservedNames { get; }
+
+            public HashSet<string> Exclude { get; }
+
+            public JsonValueWriter Values { get; }
+
+            public bool IncludeEventProperties { get; }
+
+            public bool IncludeScopeProperties { get; }
+
+            public bool UseLocalTime { get; }
+        }
+
+        private sealed class CompiledAttribute
+        {
+            public CompiledAttribute(PyLogJsonAttribute attribute, bool masked)
+            {
+                Layout = attribute.Layout ?? Layout.Empty;
+                Encode = attribute.Encode;
+                IncludeEmptyValue = attribute.IncludeEmptyValue;
+                Masked = masked;
+
+                var prefix = new Utf8JsonBuffer(64);
+                prefix.WriteByte((byte)',');
+                prefix.WritePropertyName(attribute.Name);
+                Prefix = prefix.WrittenSpan.ToArray();
+
+                if (masked)
+                {
+                    prefix.WriteRaw(JsonValueWriter.MaskedValue);
+                    FixedField = prefix.WrittenSpan.ToArray();
+                }
+                else if (Layout is SimpleLayout { IsFixedText: true } fixedLayout)
+                {
+                    string text = fixedLayout.FixedText ?? string.Empty;
+                    if (text.Length == 0 && !IncludeEmptyValue)
+                    {
+                        FixedField = Array.Empty<byte>();
+                    }
+                    else
+                    {
+                        WriteAttributeValue(prefix, text, Encode);
+                        FixedField = prefix.WrittenSpan.ToArray();
+                    }
+                }
+            }
+
+            public Layout Layout { get; }
+
+            public bool Encode { get; }
+
+            public bool IncludeEmptyValue { get; }
+
+            public bool Masked { get; }
+
+            /// <summary><c>,"name":</c> in UTF-8.</summary>
+            public byte[] Prefix { get; }
+
+            /// <summary>The whole field when it never changes (fixed text or masked), else <c>null</c>.</summary>
+            public byte[]? FixedField { get; }
+        }
+    }
+}
