@@ -1,0 +1,151 @@
+using System.Collections.Generic;
+using System.Text.Json;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using static NLog.Targets.PyLog.Tests.Layouts.PyLogJsonTestSupport;
+
+namespace NLog.Targets.PyLog.Tests.Layouts
+{
+    [TestClass]
+    public class PyLogJsonMaskingTests
+    {
+        [TestMethod]
+        public void TopLevelProperties_MatchingNamesOrWildcards_AreMaskedCaseInsensitively()
+        {
+            var layout = new PyLogJsonLayout { MaskProperties = "password, *token*,api_*,*_secret" };
+            LogEventInfo logEvent = Event();
+            logEvent.Properties["Password"] = "hunter2";
+            logEvent.Properties["AccessToken"] = "abc";
+            logEvent.Properties["TOKEN"] = "abc";
+            logEvent.Properties["API_KEY"] = "k";
+            logEvent.Properties["db_SECRET"] = new { Inner = "object values are masked whole" };
+            logEvent.Properties["passwords"] = "not an exact match";
+            logEvent.Properties["secretary"] = "no wildcard matches";
+            logEvent.Properties["user"] = "ann";
+
+            JsonElement json = RenderAndParse(layout, logEvent);
+
+            Assert.AreEqual("***", json.Str("Password"));
+            Assert.AreEqual("***", json.Str("AccessToken"));
+            Assert.AreEqual("***", json.Str("TOKEN"));
+            Assert.AreEqual("***", json.Str("API_KEY"));
+            Assert.AreEqual("***", json.Str("db_SECRET"));
+            Assert.AreEqual("not an exact match", json.Str("passwords"));
+            Assert.AreEqual("no wildcard matches", json.Str("secretary"));
+            Assert.AreEqual("ann", json.Str("user"));
+            Assert.IsFalse(layout.Render(logEvent).Contains("hunter2"));
+        }
+
+        [TestMethod]
+        public void NestedDictionaryKeysAndObjectProperties_AreMaskedAtEveryDepth()
+        {
+            var layout = new PyLogJsonLayout { MaskProperties = "password,*token*" };
+            LogEventInfo logEvent = Event();
+            logEvent.Properties["request"] = new Dictionary<string, object?>
+            {
+                ["user"] = "ann",
+                ["PASSWORD"] = "hunter2",
+                ["headers"] = new Dictionary<string, string> { ["X-Refresh-Token"] = "r1", ["Accept"] = "json" },
+            };
+            logEvent.Properties["login"] = new Login { User = "bob", Password = "p@ss", Session = new Session { CsrfToken = "c1", Id = 5 } };
+            logEvent.Properties["list"] = new object[] { new Dictionary<string, object> { ["token"] = "t" } };
+
+            JsonElement json = RenderAndParse(layout, logEvent);
+
+            JsonElement request = json.GetProperty("request");
+            Assert.AreEqual("ann", request.Str("user"));
+            Assert.AreEqual("***", request.Str("PASSWORD"));
+            Assert.AreEqual("***", request.GetProperty("headers").Str("X-Refresh-Token"));
+            Assert.AreEqual("json", request.GetProperty("headers").Str("Accept"));
+            JsonElement login = json.GetProperty("login");
+            Assert.AreEqual("bob", login.Str("User"));
+            Assert.AreEqual("***", login.Str("Password"));
+            Assert.AreEqual("***", login.GetProperty("Session").Str("CsrfToken"));
+            Assert.AreEqual(5, login.GetProperty("Session").GetProperty("Id").GetInt32());
+            Assert.AreEqual("***", json.GetProperty("list")[0].Str("token"));
+            string text = layout.Render(logEvent);
+            foreach (string secret in new[] { "hunter2", "r1", "p@ss", "c1", "\"t\"" })
+            {
+                Assert.IsFalse(text.Contains(secret), secret + " leaked: " + text);
+            }
+        }
+
+        [TestMethod]
+        public void MaskedGetter_IsNeverCalled()
+        {
+            var layout = new PyLogJsonLayout { MaskProperties = "secret" };
+            LogEventInfo logEvent = Event();
+            var holder = new SecretHolder();
+            logEvent.Properties["holder"] = holder;
+
+            JsonElement json = RenderAndParse(layout, logEvent);
+
+            Assert.AreEqual("***", json.GetProperty("holder").Str("Secret"));
+            Assert.AreEqual(0, holder.SecretReads);
+        }
+
+        [TestMethod]
+        public void ScopePropertiesAndAttributes_AreMaskedToo()
+        {
+            var layout = new PyLogJsonLayout { MaskProperties = "*token*" };
+            layout.Attributes.Add(new PyLogJsonAttribute("authToken", "${event-properties:raw}"));
+            LogEventInfo logEvent = Event();
+            logEvent.Properties["raw"] = "visible-as-raw";
+            using (ScopeContext.PushProperty("sessionToken", "s3cr3t"))
+            {
+                JsonElement json = RenderAndParse(layout, logEvent);
+                Assert.AreEqual("***", json.Str("sessionToken"));
+                Assert.AreEqual("***", json.Str("authToken"));
+            }
+        }
+
+        [TestMethod]
+        public void ExcludeProperties_LeavesOutEventAndScopePropertiesCaseInsensitively()
+        {
+            var layout = new PyLogJsonLayout { ExcludeProperties = new HashSet<string> { "internalId", "TraceFlags" } };
+            LogEventInfo logEvent = Event();
+            logEvent.Properties["InternalID"] = 1;
+            logEvent.Properties["kept"] = 2;
+            using (ScopeContext.PushProperty("traceflags", "01"))
+            using (ScopeContext.PushProperty("TraceId", "abc"))
+            {
+                JsonElement json = RenderAndParse(layout, logEvent);
+                Assert.IsFalse(json.Has("InternalID"));
+                Assert.IsFalse(json.Has("traceflags"));
+                Assert.AreEqual(2, json.GetProperty("kept").GetInt32());
+                Assert.AreEqual("abc", json.Str("TraceId"));
+            }
+        }
+
+        public sealed class Login
+        {
+            public string? User { get; set; }
+
+            public string? Password { get; set; }
+
+            public Session? Session { get; set; }
+        }
+
+        public sealed class Session
+        {
+            public string? CsrfToken { get; set; }
+
+            public int Id { get; set; }
+        }
+
+        public sealed class SecretHolder
+        {
+            private readonly string _secret = "s";
+
+            public int SecretReads { get; private set; }
+
+            public string Secret
+            {
+                get
+                {
+                    SecretReads++;
+                    return _secret;
+                }
+            }
+        }
+    }
+}
