@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Text.Json;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -114,6 +115,47 @@ namespace NLog.Targets.PyLog.Tests.Layouts
                 Assert.AreEqual(2, json.GetProperty("kept").GetInt32());
                 Assert.AreEqual("abc", json.Str("TraceId"));
             }
+        }
+
+        [TestMethod]
+        public void MessageTemplateHolesNamingMaskedProperties_AreMaskedInTheMessage()
+        {
+            var layout = new PyLogJsonLayout { MaskProperties = "password,*token*" };
+            var named = new LogEventInfo(LogLevel.Info, "l", null, "{{literal}} Login {User} with {Password} and {@AccessToken}", new object[] { "ann", "hunter2", "tok-1" });
+            JsonElement json = RenderAndParse(layout, named);
+            // {@...} is NLog's "serialize" hole: the masked string is written quoted, as NLog writes strings there.
+            Assert.AreEqual("{literal} Login ann with *** and \"***\"", json.Str("message"));
+            Assert.AreEqual("***", json.Str("Password"));
+
+            var positional = new LogEventInfo(LogLevel.Info, "l", null, "User {0} token {1}", new object[] { "bob", "tok-2" });
+            Assert.AreEqual("User bob token tok-2", RenderAndParse(layout, positional).Str("message"), "positional holes have no names to match");
+            Assert.AreEqual("User *** token ***", RenderAndParse(new PyLogJsonLayout { MaskProperties = "*" }, positional).Str("message"));
+
+            var unmasked = new LogEventInfo(LogLevel.Info, "l", null, "User {User} logged in", new object[] { "carol" });
+            Assert.AreEqual("User carol logged in", RenderAndParse(layout, unmasked).Str("message"));
+        }
+
+        [TestMethod]
+        [DataRow("password", "PASSWORD", true)]
+        [DataRow("password", "password1", false)]
+        [DataRow("*token*", "token", true)]
+        [DataRow("*token*", "x-Refresh-TOKEN-id", true)]
+        [DataRow("*token*", "toke", false)]
+        [DataRow("api_*", "API_key", true)]
+        [DataRow("api_*", "xapi_key", false)]
+        [DataRow("*_secret", "db_Secret", true)]
+        [DataRow("*_secret", "db_secrets", false)]
+        [DataRow("a*b*c", "aXXbYYc", true)]
+        [DataRow("a*b*c", "acb", false)]
+        [DataRow("ab*ab", "ab", false)]
+        [DataRow("ab*ab", "abab", true)]
+        [DataRow("*", "anything", true)]
+        public void WildcardPatterns_MatchCaseInsensitively(string pattern, string name, bool expected)
+        {
+            var matcher = NLog.Targets.PyLog.Layouts.PropertyNameMatcher.Parse(pattern, out string? error);
+            Assert.IsNull(error);
+            Assert.AreEqual(expected, matcher!.IsMatch(name), pattern + " vs " + name);
+            Assert.AreEqual(expected, matcher.IsMatch(name.AsSpan()), pattern + " vs " + name + " (span)");
         }
 
         public sealed class Login

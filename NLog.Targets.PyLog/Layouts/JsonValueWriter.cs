@@ -28,6 +28,8 @@ namespace NLog.Targets.PyLog.Layouts
 
         public static ReadOnlySpan<byte> MaskedValue => "\"***\""u8;
 
+        public PropertyNameMatcher Mask => _mask;
+
         public bool IsMasked(string name) => !_mask.IsEmpty && _mask.IsMatch(name);
 
         /// <summary>Writes <paramref name="value"/>; a failure inside it (a throwing getter or <c>ToString</c>) is written as an error string instead.</summary>

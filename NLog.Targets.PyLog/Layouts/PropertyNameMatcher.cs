@@ -10,6 +10,7 @@ namespace NLog.Targets.PyLog.Layouts
     internal sealed class PropertyNameMatcher
     {
         private readonly HashSet<string> _exactNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private string[] _exactNameList = Array.Empty<string>();
         private readonly List<WildcardPattern> _patterns = new List<WildcardPattern>();
 
         private PropertyNameMatcher()
@@ -47,7 +48,22 @@ namespace NLog.Targets.PyLog.Layouts
                 }
             }
 
+            matcher._exactNameList = new string[matcher._exactNames.Count];
+            matcher._exactNames.CopyTo(matcher._exactNameList);
             return matcher;
+        }
+
+        public bool IsMatch(ReadOnlySpan<char> name)
+        {
+            foreach (string exact in _exactNameList)
+            {
+                if (name.Equals(exact, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+
+            return IsPatternMatch(name);
         }
 
         public bool IsMatch(string name)
@@ -57,6 +73,11 @@ namespace NLog.Targets.PyLog.Layouts
                 return true;
             }
 
+            return IsPatternMatch(name);
+        }
+
+        private bool IsPatternMatch(ReadOnlySpan<char> name)
+        {
             for (int i = 0; i < _patterns.Count; i++)
             {
                 if (_patterns[i].IsMatch(name))
@@ -81,7 +102,7 @@ namespace NLog.Targets.PyLog.Layouts
                 _segments = pattern.Split('*', StringSplitOptions.RemoveEmptyEntries);
             }
 
-            public bool IsMatch(string name)
+            public bool IsMatch(ReadOnlySpan<char> name)
             {
                 ReadOnlySpan<char> rest = name;
                 for (int i = 0; i < _segments.Length; i++)

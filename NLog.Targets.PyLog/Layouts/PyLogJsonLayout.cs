@@ -23,6 +23,8 @@ namespace NLog.Targets.PyLog
     /// name of an event property is left out (the event property wins).</para>
     /// <para>Event property values are serialized when the event is rendered (for an asynchronous
     /// target, on its writer thread); scope properties are captured on the logging thread.</para>
+    /// <para>When a hole of the message template names a masked property, <c>message</c> shows
+    /// <c>***</c> in its place too.</para>
     /// </remarks>
     [Layout("PyLogJson")]
     public sealed class PyLogJsonLayout : Layout, IUtf8Layout
@@ -170,6 +172,16 @@ namespace NLog.Targets.PyLog
             }
         }
 
+        /// <summary>
+        /// Throws the <see cref="NLogConfigurationException"/> of an invalid option. NLog logs (and
+        /// does not rethrow) exceptions from a layout's initialization while loading a
+        /// configuration, so a target that embeds this layout calls this from its
+        /// <c>InitializeTarget</c> to fail the configuration load.
+        /// </summary>
+        internal void ThrowIfInvalid() => GetSettings();
+
+        // After a failed initialization every rendering throws the configuration error again:
+        // an invalid MaskProperties must not fall back to writing unmasked values.
         private RenderSettings GetSettings() => _settings ?? (_settings = CreateSettings());
 
         private void RenderCore(LogEventInfo logEvent, JsonRenderContext context)
@@ -195,7 +207,10 @@ namespace NLog.Targets.PyLog
             buffer.WriteRaw(",\"logger\":"u8);
             buffer.WriteString(logEvent.LoggerName ?? string.Empty);
             buffer.WriteRaw(",\"message\":"u8);
-            buffer.WriteString(logEvent.FormattedMessage ?? string.Empty);
+            string message = MessageTemplateMasking.NeedsMasking(logEvent, settings.Values.Mask)
+                ? MessageTemplateMasking.FormatMasked(logEvent, settings.Values.Mask)
+                : logEvent.FormattedMessage;
+            buffer.WriteString(message ?? string.Empty);
 
             if (logEvent.Exception != null)
             {
