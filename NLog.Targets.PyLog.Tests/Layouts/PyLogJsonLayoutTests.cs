@@ -51,6 +51,17 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
+        public void ExtremeTimestamps_DoNotFailTheEvent()
+        {
+            foreach (DateTime extreme in new[] { DateTime.MinValue, DateTime.MaxValue, DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Local) })
+            {
+                var logEvent = new LogEventInfo(LogLevel.Info, "t", "m") { TimeStamp = extreme };
+                Assert.IsTrue(RenderAndParse(new PyLogJsonLayout(), logEvent).Has("time"));
+                Assert.IsTrue(RenderAndParse(new PyLogJsonLayout { UseLocalTime = true }, logEvent).Has("time"));
+            }
+        }
+
+        [TestMethod]
         public void AllLevels_AreWrittenByName()
         {
             var layout = new PyLogJsonLayout();

@@ -255,16 +255,21 @@ namespace NLog.Targets.PyLog
 
         private static void WriteTime(Utf8JsonBuffer buffer, DateTime timeStamp, bool local)
         {
+            DateTime utc = timeStamp.Kind == DateTimeKind.Utc ? timeStamp : timeStamp.ToUniversalTime();
             if (local)
             {
                 DateTime localTime = timeStamp.Kind == DateTimeKind.Utc ? timeStamp.ToLocalTime() : timeStamp;
-                buffer.WriteQuotedAscii(new DateTimeOffset(localTime), "O");
+                TimeSpan offset = localTime - utc;
+                // Near DateTime.MinValue/MaxValue the clamped conversion can yield an offset that
+                // DateTimeOffset rejects: write UTC rather than fail the event.
+                if (offset.Ticks % TimeSpan.TicksPerMinute == 0 && offset.Duration() <= TimeSpan.FromHours(14))
+                {
+                    buffer.WriteQuotedAscii(new DateTimeOffset(DateTime.SpecifyKind(localTime, DateTimeKind.Unspecified), offset), "O");
+                    return;
+                }
             }
-            else
-            {
-                DateTime utc = timeStamp.Kind == DateTimeKind.Utc ? timeStamp : timeStamp.ToUniversalTime();
-                buffer.WriteQuotedAscii(utc, "O");
-            }
+
+            buffer.WriteQuotedAscii(utc, "O");
         }
 
         private static void WriteAttribute(LogEventInfo logEvent, JsonRenderContext context, CompiledAttribute attribute)
