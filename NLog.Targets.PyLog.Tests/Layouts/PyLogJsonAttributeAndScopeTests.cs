@@ -125,6 +125,26 @@ namespace NLog.Targets.PyLog.Tests.Layouts
             }
         }
 
+        [TestMethod]
+        public void Precalculate_SnapshotsMutablePropertyObjects_PrimitivesAreRenderedLater()
+        {
+            var layout = new PyLogJsonLayout();
+            var cart = new List<string> { "apple" };
+            LogEventInfo withObject = Event();
+            withObject.Properties["cart"] = cart;
+            layout.Precalculate(withObject);
+            cart.Add("pear"); // the application keeps using its object after logging
+
+            JsonElement json = RenderAndParse(layout, withObject);
+            Assert.AreEqual(1, json.GetProperty("cart").GetArrayLength(), "rendered as it was when logged");
+
+            LogEventInfo primitivesOnly = Event();
+            primitivesOnly.Properties["n"] = 1;
+            layout.Precalculate(primitivesOnly);
+            primitivesOnly.Properties["n"] = 2; // proves the event was not rendered at Precalculate
+            Assert.AreEqual(2, RenderAndParse(layout, primitivesOnly).GetProperty("n").GetInt32());
+        }
+
         /// <summary>Like an asynchronous target's writer thread: the logging thread's ScopeContext does not flow there.</summary>
         private static T OnThreadWithoutScope<T>(System.Func<T> work)
         {

@@ -21,8 +21,10 @@ namespace NLog.Targets.PyLog
     /// <para>A property whose name equals a fixed field or a custom attribute is written with a
     /// leading underscore (<c>message</c> becomes <c>_message</c>); a scope property with the
     /// name of an event property is left out (the event property wins).</para>
-    /// <para>Event property values are serialized when the event is rendered (for an asynchronous
-    /// target, on its writer thread); scope properties are captured on the logging thread.</para>
+    /// <para>For asynchronous targets NLog calls <see cref="Precalculate"/> on the logging thread
+    /// (the class is deliberately not <c>[ThreadAgnostic]</c>): the scope properties are captured
+    /// there, and an event whose properties hold objects (mutable) is rendered there completely;
+    /// an event with only primitive properties is rendered later, on the writer thread.</para>
     /// <para>When a hole of the message template names a masked property, <c>message</c> shows
     /// <c>***</c> in its place too.</para>
     /// </remarks>
@@ -32,8 +34,9 @@ namespace NLog.Targets.PyLog
         private static readonly string[] s_fixedFields = { "time", "level", "logger", "message", "exception" };
         private static readonly byte[][] s_levelFields = CreateLevelFields();
 
-        private readonly ConditionalWeakTable<LogEventInfo, byte[]> _scopeSnapshots = new ConditionalWeakTable<LogEventInfo, byte[]>();
-        private volatile bool _hasScopeSnapshots;
+        // What Precalculate captured on the logging thread, per event (entries die with the event).
+        private readonly ConditionalWeakTable<LogEventInfo, Snapshot> _snapshots = new ConditionalWeakTable<LogEventInfo, Snapshot>();
+        private volatile bool _hasSnapshots;
         private volatile RenderSettings? _settings;
 
         /// <summary>Gets the custom attributes, written after the fixed fields in configuration order.</summary>
@@ -109,22 +112,33 @@ namespace NLog.Targets.PyLog
                 }
             }
 
-            if (settings.IncludeScopeProperties)
+            bool renderAll = settings.IncludeEventProperties && HasMutableProperties(logEvent);
+            if (!renderAll && !settings.IncludeScopeProperties)
             {
-                JsonRenderContext context = JsonRenderContext.Acquire();
-                try
+                return;
+            }
+
+            JsonRenderContext context = JsonRenderContext.Acquire();
+            try
+            {
+                if (renderAll)
+                {
+                    RenderCore(logEvent, context);
+                }
+                else
                 {
                     WriteScopeProperties(logEvent, context, settings);
-                    if (context.Buffer.Length > 0)
-                    {
-                        _scopeSnapshots.AddOrUpdate(logEvent, context.Buffer.WrittenSpan.ToArray());
-                        _hasScopeSnapshots = true;
-                    }
                 }
-                finally
+
+                if (context.Buffer.Length > 0)
                 {
-                    JsonRenderContext.Release(context);
+                    _snapshots.AddOrUpdate(logEvent, new Snapshot(context.Buffer.WrittenSpan.ToArray(), renderAll));
+                    _hasSnapshots = true;
                 }
+            }
+            finally
+            {
+                JsonRenderContext.Release(context);
             }
         }
 
@@ -189,6 +203,12 @@ namespace NLog.Targets.PyLog
             RenderSettings settings = GetSettings();
             Utf8JsonBuffer buffer = context.Buffer;
             buffer.Clear();
+            Snapshot? snapshot = null;
+            if (_hasSnapshots && _snapshots.TryGetValue(logEvent, out snapshot) && snapshot.IsComplete)
+            {
+                buffer.WriteRaw(snapshot.Bytes);
+                return;
+            }
 
             buffer.WriteRaw("{\"time\":"u8);
             WriteTime(buffer, logEvent.TimeStamp, settings.UseLocalTime);
@@ -240,9 +260,9 @@ namespace NLog.Targets.PyLog
 
             if (settings.IncludeScopeProperties)
             {
-                if (_hasScopeSnapshots && _scopeSnapshots.TryGetValue(logEvent, out byte[]? snapshot))
+                if (snapshot != null)
                 {
-                    buffer.WriteRaw(snapshot);
+                    buffer.WriteRaw(snapshot.Bytes);
                 }
                 else
                 {
@@ -433,6 +453,35 @@ namespace NLog.Targets.PyLog
                 UseLocalTime);
         }
 
+        /// <summary>Does the event hold a property value that could change before a writer thread renders it?</summary>
+        private static bool HasMutableProperties(LogEventInfo logEvent)
+        {
+            if (!logEvent.HasProperties)
+            {
+                return false;
+            }
+
+            JsonRenderContext context = JsonRenderContext.Acquire();
+            try
+            {
+                int count = PropertySnapshot.CopyEvent(logEvent.Properties, ref context.EventProperties);
+                for (int i = 0; i < count; i++)
+                {
+                    object? value = context.EventProperties[i].Value;
+                    if (!(value is null || value is IConvertible || value is DateTimeOffset || value is TimeSpan || value is Guid))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+            finally
+            {
+                JsonRenderContext.Release(context);
+            }
+        }
+
         private static byte[][] CreateLevelFields()
         {
             var fields = new byte[LogLevel.Off.Ordinal + 1][];
@@ -442,6 +491,20 @@ namespace NLog.Targets.PyLog
             }
 
             return fields;
+        }
+
+        private sealed class Snapshot
+        {
+            public Snapshot(byte[] bytes, bool isComplete)
+            {
+                Bytes = bytes;
+                IsComplete = isComplete;
+            }
+
+            /// <summary>The whole event, or only the scope-property members (<c>,"name":value...</c>).</summary>
+            public byte[] Bytes { get; }
+
+            public bool IsComplete { get; }
         }
 
         /// <summary>The options as they were at initialization, so a rendering never sees half-changed settings.</summary>
