@@ -89,7 +89,7 @@ namespace NLog.Targets.PyLog.Tests.Layouts
                 Logger logger = factory.GetLogger("Sample");
                 using (ScopeContext.PushProperty("RequestId", "req-1"))
                 {
-                    logger.Info("Paid {Amount} with {CardToken} by {Client}", 12.5m, "4111", new { Name = "ann", Secret = "x" });
+                    logger.WithProperty("EventId", 7).Info("Paid {Amount} with {CardToken} by {Client}", 12.5m, "4111", new { Name = "ann", Secret = "x" });
                 }
 
                 logger.Debug("below minlevel");
@@ -107,6 +107,41 @@ namespace NLog.Targets.PyLog.Tests.Layouts
             Assert.AreEqual("***", root.GetProperty("CardToken").GetString());
             Assert.AreEqual("ann", root.GetProperty("Client").GetProperty("Name").GetString());
             Assert.AreEqual("***", root.GetProperty("Client").GetProperty("Secret").GetString());
+            Assert.IsFalse(root.TryGetProperty("EventId", out _), "excludeProperties");
+            Assert.AreEqual("Paid 12.5 with *** by { Name = ann, Secret = x }", root.GetProperty("message").GetString());
+        }
+
+        [TestMethod]
+        public void MicrosoftExtensionsLogging_TemplateValuesAndScopes_AreWrittenAndMasked()
+        {
+            string xml = XmlHeader + @"
+  <targets>
+    <target xsi:type='Memory' name='memory'>
+      <layout xsi:type='PyLogJson' maskProperties='password' />
+    </target>
+  </targets>
+  <rules><logger name='*' minlevel='Trace' writeTo='memory'/></rules>
+</nlog>";
+            using LogFactory factory = Load(xml);
+            using var provider = new NLog.Extensions.Logging.NLogLoggerProvider(new NLog.Extensions.Logging.NLogProviderOptions(), factory);
+            Microsoft.Extensions.Logging.ILogger logger = provider.CreateLogger("Mel.Category");
+            using (logger.BeginScope(new Dictionary<string, object> { ["TraceId"] = "t-42" }))
+            {
+                Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "Login {User} with {Password} took {Ms}", "ann", "hunter2", 12);
+            }
+
+            factory.Flush();
+            MemoryTarget memory = factory.Configuration!.FindTargetByName<MemoryTarget>("memory") ?? throw new AssertFailedException("memory target not found");
+            Assert.AreEqual(1, memory.Logs.Count);
+            using JsonDocument document = JsonDocument.Parse(memory.Logs[0]);
+            JsonElement root = document.RootElement;
+            Assert.AreEqual("Warn", root.GetProperty("level").GetString());
+            Assert.AreEqual("Mel.Category", root.GetProperty("logger").GetString());
+            Assert.AreEqual("Login ann with *** took 12", root.GetProperty("message").GetString());
+            Assert.AreEqual("***", root.GetProperty("Password").GetString());
+            Assert.AreEqual(12, root.GetProperty("Ms").GetInt32());
+            Assert.AreEqual("t-42", root.GetProperty("TraceId").GetString());
+            Assert.IsFalse(memory.Logs[0].Contains("hunter2"), memory.Logs[0]);
         }
 
         [TestMethod]

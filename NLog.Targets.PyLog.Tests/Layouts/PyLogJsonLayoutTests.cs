@@ -62,6 +62,17 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
+        public void EmptyEvents_AreValidJson()
+        {
+            JsonElement json = RenderAndParse(new PyLogJsonLayout(), LogEventInfo.CreateNullEvent());
+            Assert.AreEqual(string.Empty, json.Str("message"));
+            Assert.AreEqual(string.Empty, json.Str("logger"));
+
+            json = RenderAndParse(new PyLogJsonLayout(), new LogEventInfo());
+            Assert.IsTrue(json.Has("level"));
+        }
+
+        [TestMethod]
         public void AllLevels_AreWrittenByName()
         {
             var layout = new PyLogJsonLayout();

@@ -12,9 +12,16 @@ namespace NLog.Targets.PyLog.Layouts
     {
         public static bool NeedsMasking(LogEventInfo logEvent, PropertyNameMatcher mask)
         {
-            object?[]? parameters = logEvent.Parameters;
             string? template = logEvent.Message;
-            if (mask.IsEmpty || parameters is null || parameters.Length == 0 || template is null || template.IndexOf('{') < 0)
+            if (mask.IsEmpty || template is null || template.IndexOf('{') < 0)
+            {
+                return false;
+            }
+
+            // NLog's generic Logger overloads keep the values only as properties (Parameters is null).
+            object?[]? parameters = logEvent.Parameters;
+            bool hasParameters = parameters != null && parameters.Length > 0;
+            if (!hasParameters && !logEvent.HasProperties)
             {
                 return false;
             }
@@ -22,7 +29,7 @@ namespace NLog.Targets.PyLog.Layouts
             var holes = new HoleReader(template);
             while (holes.Next(out ReadOnlySpan<char> name, out int index))
             {
-                if ((uint)index < (uint)parameters.Length && mask.IsMatch(name))
+                if (mask.IsMatch(name) && (hasParameters ? (uint)index < (uint)parameters!.Length : logEvent.Properties.ContainsKey(name.ToString())))
                 {
                     return true;
                 }
@@ -35,18 +42,37 @@ namespace NLog.Targets.PyLog.Layouts
         public static string FormatMasked(LogEventInfo logEvent, PropertyNameMatcher mask)
         {
             string template = logEvent.Message ?? string.Empty;
-            object?[] parameters = (object?[])logEvent.Parameters!.Clone();
+            object?[] parameters;
             var holes = new HoleReader(template);
-            while (holes.Next(out ReadOnlySpan<char> name, out int index))
+            bool fromParameters = logEvent.Parameters is { Length: > 0 };
+            if (fromParameters)
             {
-                if ((uint)index < (uint)parameters.Length && mask.IsMatch(name))
+                parameters = (object?[])logEvent.Parameters!.Clone();
+                while (holes.Next(out ReadOnlySpan<char> name, out int index))
                 {
-                    parameters[index] = "***";
+                    if ((uint)index < (uint)parameters.Length && mask.IsMatch(name))
+                    {
+                        parameters[index] = "***";
+                    }
                 }
+            }
+            else
+            {
+                // Rebuild the parameters, in hole order, from the event properties.
+                var values = new System.Collections.Generic.List<object?>();
+                while (holes.Next(out ReadOnlySpan<char> name, out _))
+                {
+                    string key = name.ToString();
+                    values.Add(mask.IsMatch(key) ? "***" : (logEvent.Properties.TryGetValue(key, out object? value) ? value : null));
+                }
+
+                parameters = values.ToArray();
             }
 
             var masked = new LogEventInfo(logEvent.Level, logEvent.LoggerName, logEvent.FormatProvider, template, parameters);
-            if (logEvent.MessageFormatter != null)
+            // Without Parameters NLog formatted the message up front and its formatter returns it
+            // unchanged: only reuse the formatter of an event that carries Parameters.
+            if (fromParameters && logEvent.MessageFormatter != null)
             {
                 masked.MessageFormatter = logEvent.MessageFormatter;
             }
