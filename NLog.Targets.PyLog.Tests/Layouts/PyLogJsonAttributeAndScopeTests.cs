@@ -217,6 +217,27 @@ namespace NLog.Targets.PyLog.Tests.Layouts
             long allocated = System.GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.AreEqual(0L, allocated, "bytes allocated by 1000 renderings");
             StringAssert.Contains(System.Text.Encoding.UTF8.GetString(output.WrittenSpan), "\"City\":\"Zürich\"");
+
+            using (ScopeContext.PushProperty("TraceId", "4bf92f3577b34da6"))
+            using (ScopeContext.PushProperties(new[] { new KeyValuePair<string, object?>("RequestPath", "/orders"), new KeyValuePair<string, object?>("ConnectionId", 7) }))
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    output.ResetWrittenCount();
+                    layout.RenderUtf8(logEvent, output);
+                }
+
+                before = System.GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 1000; i++)
+                {
+                    output.ResetWrittenCount();
+                    layout.RenderUtf8(logEvent, output);
+                }
+
+                allocated = System.GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.AreEqual(0L, allocated, "bytes allocated by 1000 renderings with three scope properties");
+                StringAssert.Contains(System.Text.Encoding.UTF8.GetString(output.WrittenSpan), "\"RequestPath\":\"/orders\"");
+            }
         }
     }
 }

@@ -234,6 +234,9 @@ namespace NLog.Targets.PyLog.Tests.Layouts
             var layout = new PyLogJsonLayout { MaskProperties = "*token*,," };
             var error = Assert.ThrowsExactly<NLogConfigurationException>(() => layout.RenderUtf8(LogEventInfo.CreateNullEvent(), new System.Buffers.ArrayBufferWriter<byte>()));
             StringAssert.Contains(error.Message, "MaskProperties");
+            StringAssert.Contains(Assert.ThrowsExactly<NLogConfigurationException>(() => layout.ThrowIfInvalid()).Message, "MaskProperties");
+            layout.MaskProperties = "*token*";
+            layout.ThrowIfInvalid();
         }
     }
 }

@@ -311,7 +311,18 @@ namespace NLog.Targets.PyLog
 
             StringBuilder builder = context.Builder;
             builder.Clear();
-            attribute.Layout.Render(logEvent, builder);
+            try
+            {
+                attribute.Layout.Render(logEvent, builder);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                buffer.WriteRaw("\"[Error: "u8);
+                buffer.WriteStringContent(ex.GetType().Name);
+                buffer.WriteRaw("]\""u8);
+                return;
+            }
+
             if (builder.Length == 0 && !attribute.IncludeEmptyValue)
             {
                 buffer.Length = start;
