@@ -11,8 +11,11 @@ namespace NLog.Targets.PyLog.Benchmarks.Layouts
     /// exception, event properties, scope properties), one thread, rendering the same event
     /// repeatedly (the layout's own cost; NLog formats the message once per event and caches it).
     /// <c>dotnet run -c Release --project NLog.Targets.PyLog.Benchmarks -- --filter '*PyLogJsonLayoutBenchmark*' --job short</c>
+    /// (on a shared machine add <c>--iterationCount 15</c> and compare the Min column).
     /// </summary>
     [MemoryDiagnoser]
+    [MinColumn]
+    [MedianColumn]
     public class PyLogJsonLayoutBenchmark
     {
         private readonly StringBuilder _builder = new StringBuilder(1024);
