@@ -331,24 +331,7 @@ namespace NLog.Targets.PyLog
 
             char[] chars = buffer.RentChars(builder.Length);
             builder.CopyTo(0, chars, 0, builder.Length);
-            WriteAttributeValue(buffer, chars.AsSpan(0, builder.Length), attribute.Encode);
-        }
-
-        private static void WriteAttributeValue(Utf8JsonBuffer buffer, ReadOnlySpan<char> value, bool encode)
-        {
-            if (!encode)
-            {
-                int valueStart = buffer.Length;
-                buffer.WriteRawUtf16(value);
-                if (RawJson.IsSingleValue(buffer.WrittenSpan.Slice(valueStart)))
-                {
-                    return;
-                }
-
-                buffer.Length = valueStart;
-            }
-
-            buffer.WriteString(value);
+            buffer.WriteAttributeValue(chars.AsSpan(0, builder.Length), attribute.Encode);
         }
 
         private static void WriteEventProperties(LogEventInfo logEvent, JsonRenderContext context, RenderSettings settings)
@@ -502,98 +485,6 @@ namespace NLog.Targets.PyLog
             }
 
             return fields;
-        }
-
-        private sealed class Snapshot
-        {
-            public Snapshot(byte[] bytes, bool isComplete)
-            {
-                Bytes = bytes;
-                IsComplete = isComplete;
-            }
-
-            /// <summary>The whole event, or only the scope-property members (<c>,"name":value...</c>).</summary>
-            public byte[] Bytes { get; }
-
-            public bool IsComplete { get; }
-        }
-
-        /// <summary>The options as they were at initialization, so a rendering never sees half-changed settings.</summary>
-        private sealed class RenderSettings
-        {
-            public RenderSettings(CompiledAttribute[] attributes, HashSet<string> reservedNames, HashSet<string> exclude, JsonValueWriter values, bool includeEventProperties, bool includeScopeProperties, bool useLocalTime)
-            {
-                Attributes = attributes;
-                ReservedNames = reservedNames;
-                Exclude = exclude;
-                Values = values;
-                IncludeEventProperties = includeEventProperties;
-                IncludeScopeProperties = includeScopeProperties;
-                UseLocalTime = useLocalTime;
-            }
-
-            public CompiledAttribute[] Attributes { get; }
-
-            public HashSet<string> ReservedNames { get; }
-
-            public HashSet<string> Exclude { get; }
-
-            public JsonValueWriter Values { get; }
-
-            public bool IncludeEventProperties { get; }
-
-            public bool IncludeScopeProperties { get; }
-
-            public bool UseLocalTime { get; }
-        }
-
-        private sealed class CompiledAttribute
-        {
-            public CompiledAttribute(PyLogJsonAttribute attribute, bool masked)
-            {
-                Layout = attribute.Layout ?? Layout.Empty;
-                Encode = attribute.Encode;
-                IncludeEmptyValue = attribute.IncludeEmptyValue;
-                Masked = masked;
-
-                var prefix = new Utf8JsonBuffer(64);
-                prefix.WriteByte((byte)',');
-                prefix.WritePropertyName(attribute.Name);
-                Prefix = prefix.WrittenSpan.ToArray();
-
-                if (masked)
-                {
-                    prefix.WriteRaw(JsonValueWriter.MaskedValue);
-                    FixedField = prefix.WrittenSpan.ToArray();
-                }
-                else if (Layout is SimpleLayout { IsFixedText: true } fixedLayout)
-                {
-                    string text = fixedLayout.FixedText ?? string.Empty;
-                    if (text.Length == 0 && !IncludeEmptyValue)
-                    {
-                        FixedField = Array.Empty<byte>();
-                    }
-                    else
-                    {
-                        WriteAttributeValue(prefix, text, Encode);
-                        FixedField = prefix.WrittenSpan.ToArray();
-                    }
-                }
-            }
-
-            public Layout Layout { get; }
-
-            public bool Encode { get; }
-
-            public bool IncludeEmptyValue { get; }
-
-            public bool Masked { get; }
-
-            /// <summary><c>,"name":</c> in UTF-8.</summary>
-            public byte[] Prefix { get; }
-
-            /// <summary>The whole field when it never changes (fixed text or masked), else <c>null</c>.</summary>
-            public byte[]? FixedField { get; }
         }
     }
 }

@@ -144,6 +144,27 @@ namespace NLog.Targets.PyLog.Layouts
             }
         }
 
+        /// <summary>
+        /// Writes an attribute value: a JSON string when <paramref name="encode"/>, else the text as
+        /// raw JSON when it is exactly one valid JSON value, and as a string when it is not.
+        /// </summary>
+        public void WriteAttributeValue(ReadOnlySpan<char> value, bool encode)
+        {
+            if (!encode)
+            {
+                int valueStart = _length;
+                WriteRawUtf16(value);
+                if (RawJson.IsSingleValue(WrittenSpan.Slice(valueStart)))
+                {
+                    return;
+                }
+
+                _length = valueStart;
+            }
+
+            WriteString(value);
+        }
+
         public void WriteNull() => WriteRaw("null"u8);
 
         public void WriteBoolean(bool value) => WriteRaw(value ? "true"u8 : "false"u8);
