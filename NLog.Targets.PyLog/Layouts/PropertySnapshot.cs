@@ -22,8 +22,15 @@ namespace NLog.Targets.PyLog.Layouts
         private static readonly CopyEventProperties? s_copyEventProperties = BuildEventPropertiesCopy(out s_propertiesDictionaryType);
         private static readonly CopyScopeProperties? s_copyScopeProperties = BuildScopePropertiesCopy();
 
-        /// <summary>For tests: forces the public enumeration path.</summary>
-        internal static bool DisableFastPath { get; set; }
+        [ThreadStatic]
+        private static bool t_disableFastPath;
+
+        /// <summary>For tests: forces the public enumeration path on the calling thread.</summary>
+        internal static bool DisableFastPath
+        {
+            get => t_disableFastPath;
+            set => t_disableFastPath = value;
+        }
 
         internal static bool HasFastEventPath => s_copyEventProperties != null;
 
