@@ -51,6 +51,21 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
+        public void ConsecutiveEvents_WithDifferentTimestampsOrKinds_EachGetTheirOwnTime()
+        {
+            var layout = new PyLogJsonLayout();
+            DateTime first = FixedUtc;
+            DateTime second = FixedUtc.AddMilliseconds(1);
+            DateTime unspecified = DateTime.SpecifyKind(FixedUtc, DateTimeKind.Unspecified);
+            foreach (DateTime time in new[] { first, second, first, unspecified, first })
+            {
+                var logEvent = new LogEventInfo(LogLevel.Info, "t", "m") { TimeStamp = time };
+                DateTime expected = time.Kind == DateTimeKind.Utc ? time : time.ToUniversalTime();
+                Assert.AreEqual(expected, RenderAndParse(layout, logEvent).GetProperty("time").GetDateTimeOffset().UtcDateTime);
+            }
+        }
+
+        [TestMethod]
         public void ExtremeTimestamps_DoNotFailTheEvent()
         {
             foreach (DateTime extreme in new[] { DateTime.MinValue, DateTime.MaxValue, DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Local) })

@@ -31,6 +31,13 @@ namespace NLog.Targets.PyLog.Layouts
 
         public StringBuilder Builder { get; } = new StringBuilder(128);
 
+        /// <summary>
+        /// The last <c>time</c> value this thread wrote, keyed by the timestamp: consecutive events
+        /// often share a timestamp (NLog's default time source ticks every few milliseconds), and
+        /// converting and formatting it is a large part of a small event's cost.
+        /// </summary>
+        public TimeCache LastTime { get; } = new TimeCache();
+
         public static JsonRenderContext Acquire()
         {
             JsonRenderContext? context = t_cached;
@@ -94,6 +101,43 @@ namespace NLog.Targets.PyLog.Layouts
         public void PopAncestor()
         {
             _ancestors[--_ancestorCount] = null;
+        }
+    }
+
+    /// <summary>One formatted timestamp (see <see cref="JsonRenderContext.LastTime"/>).</summary>
+    internal sealed class TimeCache
+    {
+        private readonly byte[] _formatted = new byte[48];
+        private long _ticks = -1;
+        private DateTimeKind _kind;
+        private bool _local;
+        private int _length;
+
+        public bool TryGet(DateTime timeStamp, bool local, out ReadOnlySpan<byte> formatted)
+        {
+            if (timeStamp.Ticks == _ticks && timeStamp.Kind == _kind && local == _local)
+            {
+                formatted = new ReadOnlySpan<byte>(_formatted, 0, _length);
+                return true;
+            }
+
+            formatted = default;
+            return false;
+        }
+
+        public void Set(DateTime timeStamp, bool local, ReadOnlySpan<byte> formatted)
+        {
+            if (formatted.Length > _formatted.Length)
+            {
+                _ticks = -1;
+                return;
+            }
+
+            formatted.CopyTo(_formatted);
+            _length = formatted.Length;
+            _ticks = timeStamp.Ticks;
+            _kind = timeStamp.Kind;
+            _local = local;
         }
     }
 }

@@ -211,7 +211,17 @@ namespace NLog.Targets.PyLog
             }
 
             buffer.WriteRaw("{\"time\":"u8);
-            WriteTime(buffer, logEvent.TimeStamp, settings.UseLocalTime);
+            DateTime timeStamp = logEvent.TimeStamp;
+            if (context.LastTime.TryGet(timeStamp, settings.UseLocalTime, out ReadOnlySpan<byte> cachedTime))
+            {
+                buffer.WriteRaw(cachedTime);
+            }
+            else
+            {
+                int timeStart = buffer.Length;
+                WriteTime(buffer, timeStamp, settings.UseLocalTime);
+                context.LastTime.Set(timeStamp, settings.UseLocalTime, buffer.WrittenSpan.Slice(timeStart));
+            }
 
             int ordinal = logEvent.Level?.Ordinal ?? -1;
             if ((uint)ordinal < (uint)s_levelFields.Length)
@@ -379,7 +389,7 @@ namespace NLog.Targets.PyLog
             }
 
             Utf8JsonBuffer buffer = context.Buffer;
-            if (settings.ReservedNames.Contains(name))
+            if (settings.IsReserved(name))
             {
                 buffer.WriteRaw(",\"_"u8);
                 buffer.WriteStringContent(name);

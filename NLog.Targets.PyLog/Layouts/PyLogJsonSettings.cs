@@ -31,7 +31,14 @@ namespace NLog.Targets.PyLog.Layouts
             IncludeEventProperties = includeEventProperties;
             IncludeScopeProperties = includeScopeProperties;
             UseLocalTime = useLocalTime;
+            foreach (string name in reservedNames)
+            {
+                _reservedLengths |= 1UL << Math.Min(name.Length, 63);
+            }
         }
+
+        // Bit n set: some reserved name has length n. Most property names fail this test and skip the hash lookup.
+        private readonly ulong _reservedLengths;
 
         public CompiledAttribute[] Attributes { get; }
 
@@ -46,6 +53,9 @@ namespace NLog.Targets.PyLog.Layouts
         public bool IncludeScopeProperties { get; }
 
         public bool UseLocalTime { get; }
+
+        /// <summary>Is <paramref name="name"/> a fixed field or a custom attribute (so a property of that name needs a prefix)?</summary>
+        public bool IsReserved(string name) => (_reservedLengths & (1UL << Math.Min(name.Length, 63))) != 0 && ReservedNames.Contains(name);
     }
 
     /// <summary>A custom attribute ready to write: its encoded name, and the whole field when it never changes.</summary>

@@ -192,16 +192,16 @@ namespace NLog.Targets.PyLog.Layouts
             WriteByte((byte)'"');
         }
 
-        /// <summary>Writes a floating point number; NaN and infinities (not JSON numbers) become strings.</summary>
+        /// <summary>Writes a floating point number (shortest round-trippable form); NaN and infinities (not JSON numbers) become strings.</summary>
         public void WriteDouble(double value)
         {
             if (double.IsFinite(value))
             {
-                WriteNumber(value, "R");
+                WriteNumber(value);
             }
             else
             {
-                WriteQuotedAscii(value, "R");
+                WriteQuotedAscii(value);
             }
         }
 
@@ -209,11 +209,11 @@ namespace NLog.Targets.PyLog.Layouts
         {
             if (float.IsFinite(value))
             {
-                WriteNumber(value, "R");
+                WriteNumber(value);
             }
             else
             {
-                WriteQuotedAscii(value, "R");
+                WriteQuotedAscii(value);
             }
         }
 
