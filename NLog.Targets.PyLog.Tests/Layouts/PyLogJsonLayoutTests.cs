@@ -88,6 +88,20 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
+        public void ManyLoggers_EachKeepTheirName()
+        {
+            var layout = new PyLogJsonLayout();
+            for (int round = 0; round < 2; round++)
+            {
+                for (int i = 0; i < 600; i++)
+                {
+                    string name = "Logger.\"" + i;
+                    Assert.AreEqual(name, RenderAndParse(layout, Event(logger: name)).Str("logger"));
+                }
+            }
+        }
+
+        [TestMethod]
         public void AllLevels_AreWrittenByName()
         {
             var layout = new PyLogJsonLayout();

@@ -100,6 +100,37 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
+        public void ManyDistinctPropertyNames_KeepTheirOwnMaskExcludeAndPrefix()
+        {
+            // More names than the layout's name cache has slots: evictions and collisions must not mix them up.
+            var layout = new PyLogJsonLayout { MaskProperties = "*token*", ExcludeProperties = new HashSet<string> { "drop" } };
+            for (int round = 0; round < 3; round++)
+            {
+                LogEventInfo logEvent = Event();
+                for (int i = 0; i < 700; i++)
+                {
+                    logEvent.Properties["p" + i] = i;
+                    logEvent.Properties["token" + i] = "secret" + i;
+                }
+
+                logEvent.Properties["drop"] = 1;
+                logEvent.Properties["message"] = "shadow";
+                logEvent.Properties[new string('x', 100)] = "long name";
+
+                JsonElement json = RenderAndParse(layout, logEvent);
+                for (int i = 0; i < 700; i++)
+                {
+                    Assert.AreEqual(i, json.GetProperty("p" + i).GetInt32());
+                    Assert.AreEqual("***", json.Str("token" + i));
+                }
+
+                Assert.IsFalse(json.Has("drop"));
+                Assert.AreEqual("shadow", json.Str("_message"));
+                Assert.AreEqual("long name", json.Str(new string('x', 100)));
+            }
+        }
+
+        [TestMethod]
         public void ExcludeProperties_LeavesOutEventAndScopePropertiesCaseInsensitively()
         {
             var layout = new PyLogJsonLayout { ExcludeProperties = new HashSet<string> { "internalId", "TraceFlags" } };

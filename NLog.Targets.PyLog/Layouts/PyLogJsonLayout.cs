@@ -234,8 +234,19 @@ namespace NLog.Targets.PyLog
                 buffer.WriteString(logEvent.Level?.Name ?? string.Empty);
             }
 
-            buffer.WriteRaw(",\"logger\":"u8);
-            buffer.WriteString(logEvent.LoggerName ?? string.Empty);
+            string loggerName = logEvent.LoggerName ?? string.Empty;
+            if (settings.Loggers.TryGet(loggerName, out byte[] loggerField))
+            {
+                buffer.WriteRaw(loggerField);
+            }
+            else
+            {
+                int loggerStart = buffer.Length;
+                buffer.WriteRaw(",\"logger\":"u8);
+                buffer.WriteString(loggerName);
+                settings.Loggers.Add(loggerName, buffer.WrittenSpan.Slice(loggerStart));
+            }
+
             buffer.WriteRaw(",\"message\":"u8);
             string message = MessageTemplateMasking.NeedsMasking(logEvent, settings.Values.Mask)
                 ? MessageTemplateMasking.FormatMasked(logEvent, settings.Values.Mask)
@@ -383,27 +394,16 @@ namespace NLog.Targets.PyLog
 
         private static void WriteProperty(JsonRenderContext context, RenderSettings settings, string name, object? value)
         {
-            if (settings.Exclude.Count > 0 && settings.Exclude.Contains(name))
+            EncodedNameCache.Entry entry = settings.Names.Get(name);
+            if (entry.Excluded)
             {
                 return;
             }
 
-            Utf8JsonBuffer buffer = context.Buffer;
-            if (settings.IsReserved(name))
+            context.Buffer.WriteRaw(entry.Prefix);
+            if (entry.Masked)
             {
-                buffer.WriteRaw(",\"_"u8);
-                buffer.WriteStringContent(name);
-                buffer.WriteRaw("\":"u8);
-            }
-            else
-            {
-                buffer.WriteByte((byte)',');
-                buffer.WritePropertyName(name);
-            }
-
-            if (settings.Values.IsMasked(name))
-            {
-                buffer.WriteRaw(JsonValueWriter.MaskedValue);
+                context.Buffer.WriteRaw(JsonValueWriter.MaskedValue);
             }
             else
             {

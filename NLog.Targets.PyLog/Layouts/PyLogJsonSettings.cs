@@ -35,7 +35,13 @@ namespace NLog.Targets.PyLog.Layouts
             {
                 _reservedLengths |= 1UL << Math.Min(name.Length, 63);
             }
+
+            Names = new EncodedNameCache(CreateNameEntry);
         }
+
+        public EncodedNameCache Names { get; }
+
+        public EncodedLoggerCache Loggers { get; } = new EncodedLoggerCache();
 
         // Bit n set: some reserved name has length n. Most property names fail this test and skip the hash lookup.
         private readonly ulong _reservedLengths;
@@ -53,6 +59,24 @@ namespace NLog.Targets.PyLog.Layouts
         public bool IncludeScopeProperties { get; }
 
         public bool UseLocalTime { get; }
+
+        private EncodedNameCache.Entry CreateNameEntry(string name)
+        {
+            var prefix = new Utf8JsonBuffer(name.Length + 8);
+            if (IsReserved(name))
+            {
+                prefix.WriteRaw(",\"_"u8);
+                prefix.WriteStringContent(name);
+                prefix.WriteRaw("\":"u8);
+            }
+            else
+            {
+                prefix.WriteByte((byte)',');
+                prefix.WritePropertyName(name);
+            }
+
+            return new EncodedNameCache.Entry(name, prefix.WrittenSpan.ToArray(), Values.IsMasked(name), Exclude.Count > 0 && Exclude.Contains(name));
+        }
 
         /// <summary>Is <paramref name="name"/> a fixed field or a custom attribute (so a property of that name needs a prefix)?</summary>
         public bool IsReserved(string name) => (_reservedLengths & (1UL << Math.Min(name.Length, 63))) != 0 && ReservedNames.Contains(name);
