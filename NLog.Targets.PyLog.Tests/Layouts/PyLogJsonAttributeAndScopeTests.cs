@@ -193,6 +193,30 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
+        public void OverwrittenAndRemovedTemplateProperties_AreWrittenOnceWithTheCurrentValue()
+        {
+            var layout = new PyLogJsonLayout();
+            var logEvent = new LogEventInfo(LogLevel.Info, "l", null, "A {A} B {B} C {C}", new object[] { 1, 2, 3 }) { TimeStamp = FixedUtc };
+            logEvent.Properties["B"] = "override";
+            logEvent.Properties.Remove("C");
+            logEvent.Properties["D"] = 4;
+
+            JsonElement json = RenderAndParse(layout, logEvent);
+
+            Assert.AreEqual(1, json.GetProperty("A").GetInt32());
+            Assert.AreEqual("override", json.Str("B"));
+            Assert.IsFalse(json.Has("C"));
+            Assert.AreEqual(4, json.GetProperty("D").GetInt32());
+            var names = new List<string>();
+            foreach (JsonProperty property in json.EnumerateObject())
+            {
+                names.Add(property.Name);
+            }
+
+            Assert.AreEqual(names.Count, new HashSet<string>(names).Count, string.Join(",", names));
+        }
+
+        [TestMethod]
         public void TypicalEvent_BytePath_AllocatesNothingInSteadyState()
         {
             var layout = new PyLogJsonLayout { MaskProperties = "password,*token*" };

@@ -39,7 +39,7 @@ namespace NLog.Targets.PyLog.Layouts
         /// <summary>Copies the properties of <paramref name="properties"/> into <paramref name="buffer"/> (grown when needed); returns the count.</summary>
         public static int CopyEvent(IDictionary<object, object?> properties, ref KeyValuePair<object, object?>[] buffer)
         {
-            if (s_copyEventProperties != null && !DisableFastPath && s_propertiesDictionaryType!.IsInstanceOfType(properties))
+            if (s_copyEventProperties != null && !DisableFastPath && properties.GetType() == s_propertiesDictionaryType)
             {
                 int count = s_copyEventProperties(properties, buffer);
                 if (count >= 0)
@@ -112,12 +112,41 @@ namespace NLog.Targets.PyLog.Layouts
 
                 ParameterExpression properties = Expression.Parameter(typeof(IDictionary<object, object?>), "properties");
                 ParameterExpression buffer = Expression.Parameter(typeof(KeyValuePair<object, object?>[]), "buffer");
-                Expression? body = BuildCopyLoop(Expression.Call(Expression.Convert(properties, type), getEnumerator), buffer, typeof(KeyValuePair<object, object?>));
+                ParameterExpression typed = Expression.Variable(type, "typed");
+                Expression? body = BuildCopyLoop(Expression.Call(typed, getEnumerator), buffer, typeof(KeyValuePair<object, object?>), null);
                 if (body is null)
                 {
                     return null;
                 }
 
+                // Once an event has properties besides the message's, NLog keeps them all in one
+                // Dictionary<object, PropertyValue>; its own enumerator re-checks every entry against
+                // the message parameters, so walking the dictionary directly is several times faster.
+                FieldInfo? eventProperties = type.GetField("_eventProperties", BindingFlags.Instance | BindingFlags.NonPublic);
+                FieldInfo? valueField = eventProperties?.FieldType.IsGenericType == true
+                    ? eventProperties.FieldType.GetGenericArguments()[1].GetField("Value", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+                    : null;
+                MethodInfo? dictionaryEnumerator = eventProperties?.FieldType.GetMethod("GetEnumerator", BindingFlags.Instance | BindingFlags.Public, Type.EmptyTypes);
+                if (eventProperties != null && valueField != null && dictionaryEnumerator != null
+                    && eventProperties.FieldType.GetGenericTypeDefinition() == typeof(Dictionary<,>)
+                    && eventProperties.FieldType.GetGenericArguments()[0] == typeof(object)
+                    && valueField.FieldType == typeof(object))
+                {
+                    Expression? direct = BuildCopyLoop(
+                        Expression.Call(Expression.Field(typed, eventProperties), dictionaryEnumerator),
+                        buffer,
+                        typeof(KeyValuePair<object, object?>),
+                        current => Expression.New(
+                            typeof(KeyValuePair<object, object?>).GetConstructor(new[] { typeof(object), typeof(object) })!,
+                            Expression.Property(current, "Key"),
+                            Expression.Field(Expression.Property(current, "Value"), valueField)));
+                    if (direct != null)
+                    {
+                        body = Expression.Condition(Expression.Equal(Expression.Field(typed, eventProperties), Expression.Constant(null, eventProperties.FieldType)), body, direct);
+                    }
+                }
+
+                body = Expression.Block(typeof(int), new[] { typed }, Expression.Assign(typed, Expression.Convert(properties, type)), body);
                 dictionaryType = type;
                 return Expression.Lambda<CopyEventProperties>(body, properties, buffer).Compile();
             }
@@ -139,7 +168,7 @@ namespace NLog.Targets.PyLog.Layouts
                 }
 
                 ParameterExpression buffer = Expression.Parameter(typeof(KeyValuePair<string, object?>[]), "buffer");
-                Expression? body = BuildCopyLoop(Expression.Call(getEnumerator), buffer, typeof(KeyValuePair<string, object?>));
+                Expression? body = BuildCopyLoop(Expression.Call(getEnumerator), buffer, typeof(KeyValuePair<string, object?>), null);
                 return body is null ? null : Expression.Lambda<CopyScopeProperties>(body, buffer).Compile();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -150,13 +179,15 @@ namespace NLog.Targets.PyLog.Layouts
         }
 
         // enumerator = create(); i = 0;
-        // while (enumerator.MoveNext()) { if (i >= buffer.Length) return -1; buffer[i++] = enumerator.Current; }
+        // while (enumerator.MoveNext()) { if (i >= buffer.Length) return -1; buffer[i++] = project(enumerator.Current); }
         // return i;
-        private static Expression? BuildCopyLoop(Expression createEnumerator, ParameterExpression buffer, Type itemType)
+        private static Expression? BuildCopyLoop(Expression createEnumerator, ParameterExpression buffer, Type itemType, Func<Expression, Expression>? project)
         {
             Type enumeratorType = createEnumerator.Type;
             MethodInfo? moveNext = enumeratorType.GetMethod("MoveNext", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, Type.EmptyTypes);
-            PropertyInfo? current = enumeratorType.GetProperty("Current", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, null, itemType, Type.EmptyTypes, null);
+            PropertyInfo? current = project is null
+                ? enumeratorType.GetProperty("Current", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, null, itemType, Type.EmptyTypes, null)
+                : enumeratorType.GetProperty("Current", BindingFlags.Instance | BindingFlags.Public);
             if (!enumeratorType.IsValueType || moveNext is null || moveNext.ReturnType != typeof(bool) || current is null)
             {
                 return null;
@@ -165,6 +196,7 @@ namespace NLog.Targets.PyLog.Layouts
             ParameterExpression enumerator = Expression.Variable(enumeratorType, "enumerator");
             ParameterExpression index = Expression.Variable(typeof(int), "index");
             LabelTarget done = Expression.Label(typeof(int), "done");
+            Expression item = project is null ? Expression.Property(enumerator, current) : project(Expression.Property(enumerator, current));
             return Expression.Block(
                 typeof(int),
                 new[] { enumerator, index },
@@ -177,7 +209,7 @@ namespace NLog.Targets.PyLog.Layouts
                             Expression.IfThen(
                                 Expression.GreaterThanOrEqual(index, Expression.ArrayLength(buffer)),
                                 Expression.Return(done, Expression.Constant(-1))),
-                            Expression.Assign(Expression.ArrayAccess(buffer, index), Expression.Property(enumerator, current)),
+                            Expression.Assign(Expression.ArrayAccess(buffer, index), item),
                             Expression.PostIncrementAssign(index)),
                         Expression.Break(done, index)),
                     done));
