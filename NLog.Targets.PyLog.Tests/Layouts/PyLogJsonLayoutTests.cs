@@ -199,6 +199,33 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
+        public void Doubles_AreWrittenAsDotNetsShortestRoundTripText()
+        {
+            var values = new List<double>
+            {
+                12.5, -3.75, 0.1, 0.25, 99.99, 1e-4, -1e-4, 0.0125, 0.0001, 0.00015, 123456.789, 1e13 + 0.5, 99999999999999.9,
+                1e14, 1e15, 1e-5, 0.1 + 0.2, 1.0 / 3, 42, -42, 0.0, -0.0, double.Epsilon, double.MaxValue, double.MinValue, 2.5e-3, 1234.5678, 1234.56789,
+            };
+            var random = new Random(12345);
+            for (int i = 0; i < 2000; i++)
+            {
+                values.Add(Math.Round((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-3, 15)), random.Next(0, 6)));
+                values.Add((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-8, 20)));
+            }
+
+            var layout = new PyLogJsonLayout { IncludeScopeProperties = false };
+            foreach (double value in values)
+            {
+                LogEventInfo logEvent = Event();
+                logEvent.Properties["v"] = value;
+                string text = layout.Render(logEvent);
+                string expected = "\"v\":" + value.ToString(CultureInfo.InvariantCulture) + "}";
+                Assert.IsTrue(text.EndsWith(expected, StringComparison.Ordinal), value.ToString("R", CultureInfo.InvariantCulture) + " -> " + text);
+                Assert.AreEqual(BitConverter.DoubleToInt64Bits(value), BitConverter.DoubleToInt64Bits(RenderAndParse(layout, logEvent).GetProperty("v").GetDouble()));
+            }
+        }
+
+        [TestMethod]
         public void HostileStrings_AreEscapedAndRoundTrip()
         {
             var controls = new StringBuilder();

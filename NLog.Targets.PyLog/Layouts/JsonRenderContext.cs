@@ -29,6 +29,12 @@ namespace NLog.Targets.PyLog.Layouts
 
         public KeyValuePair<string, object?>[] ScopeProperties = new KeyValuePair<string, object?>[16];
 
+        /// <summary>How many entries of <see cref="EventProperties"/> hold references (cleared on release).</summary>
+        public int EventPropertyCount;
+
+        /// <summary>How many entries of <see cref="ScopeProperties"/> hold references (cleared on release).</summary>
+        public int ScopePropertyCount;
+
         public StringBuilder Builder { get; } = new StringBuilder(128);
 
         /// <summary>
@@ -53,8 +59,10 @@ namespace NLog.Targets.PyLog.Layouts
         public static void Release(JsonRenderContext context)
         {
             // Drop references to the application's objects before the context is parked.
-            Array.Clear(context.EventProperties);
-            Array.Clear(context.ScopeProperties);
+            Array.Clear(context.EventProperties, 0, Math.Min(context.EventPropertyCount, context.EventProperties.Length));
+            Array.Clear(context.ScopeProperties, 0, Math.Min(context.ScopePropertyCount, context.ScopeProperties.Length));
+            context.EventPropertyCount = 0;
+            context.ScopePropertyCount = 0;
             Array.Clear(context._ancestors, 0, context._ancestorCount);
             context._ancestorCount = 0;
             if (context.Buffer.Capacity > MaxRetainedBytes)

@@ -358,6 +358,7 @@ namespace NLog.Targets.PyLog
         private static void WriteEventProperties(LogEventInfo logEvent, JsonRenderContext context, RenderSettings settings)
         {
             int count = PropertySnapshot.CopyEvent(logEvent.Properties, ref context.EventProperties);
+            context.EventPropertyCount = Math.Max(context.EventPropertyCount, count);
             KeyValuePair<object, object?>[] properties = context.EventProperties;
             for (int i = 0; i < count; i++)
             {
@@ -373,6 +374,7 @@ namespace NLog.Targets.PyLog
         private static void WriteScopeProperties(LogEventInfo logEvent, JsonRenderContext context, RenderSettings settings)
         {
             int count = PropertySnapshot.CopyScope(ref context.ScopeProperties);
+            context.ScopePropertyCount = Math.Max(context.ScopePropertyCount, count);
             if (count == 0)
             {
                 return;
@@ -469,6 +471,7 @@ namespace NLog.Targets.PyLog
             try
             {
                 int count = PropertySnapshot.CopyEvent(logEvent.Properties, ref context.EventProperties);
+                context.EventPropertyCount = Math.Max(context.EventPropertyCount, count);
                 for (int i = 0; i < count; i++)
                 {
                     object? value = context.EventProperties[i].Value;

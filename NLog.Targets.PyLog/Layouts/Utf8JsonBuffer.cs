@@ -23,6 +23,8 @@ namespace NLog.Targets.PyLog.Layouts
             "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F" +
             "\"\\\u2028\u2029");
 
+        private static readonly double[] s_powersOfTen = { 1d, 10d, 100d, 1000d, 10000d };
+
         private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
 
         private byte[] _buffer;
@@ -195,14 +197,90 @@ namespace NLog.Targets.PyLog.Layouts
         /// <summary>Writes a floating point number (shortest round-trippable form); NaN and infinities (not JSON numbers) become strings.</summary>
         public void WriteDouble(double value)
         {
-            if (double.IsFinite(value))
-            {
-                WriteNumber(value);
-            }
-            else
+            if (!double.IsFinite(value))
             {
                 WriteQuotedAscii(value);
             }
+            else if (!TryWriteShortDecimal(value))
+            {
+                WriteNumber(value);
+            }
+        }
+
+        /// <summary>
+        /// Fast path for the common doubles with at most four decimals (12.5, 0.25, 99.99): written
+        /// from an integer, several times faster than the general shortest-form algorithm, with the
+        /// same text. <paramref name="value"/> = n / 10^k is verified exactly before anything is written.
+        /// </summary>
+        private bool TryWriteShortDecimal(double value)
+        {
+            // Outside this range .NET switches to exponent notation; keep its text there.
+            double magnitude = Math.Abs(value);
+            if (magnitude < 1e-4 || magnitude >= 1e14)
+            {
+                return false;
+            }
+
+            double[] powers = s_powersOfTen;
+            for (int k = 0; k < powers.Length; k++)
+            {
+                double scaled = value * powers[k];
+                if (scaled != Math.Floor(scaled) || Math.Abs(scaled) >= 9e15)
+                {
+                    continue;
+                }
+
+                long n = (long)scaled;
+                if (n / powers[k] != value)
+                {
+                    continue;
+                }
+
+                // value * 10^k can round to an integer at a larger k than needed (2331494.76 -> 2331494760 / 1000).
+                while (k > 0 && n % 10 == 0)
+                {
+                    n /= 10;
+                    k--;
+                }
+
+                if (k == 0)
+                {
+                    WriteNumber(n);
+                    return true;
+                }
+
+                Span<byte> digits = stackalloc byte[24];
+                ulong absolute = (ulong)(n < 0 ? -n : n);
+                absolute.TryFormat(digits, out int length, default, System.Globalization.CultureInfo.InvariantCulture);
+                Ensure(length + k + 3);
+                if (n < 0)
+                {
+                    _buffer[_length++] = (byte)'-';
+                }
+
+                if (length <= k)
+                {
+                    // 0.0125: a leading "0." and zeros up to the first digit.
+                    _buffer[_length++] = (byte)'0';
+                    _buffer[_length++] = (byte)'.';
+                    for (int zeros = k - length; zeros > 0; zeros--)
+                    {
+                        _buffer[_length++] = (byte)'0';
+                    }
+
+                    WriteRaw(digits.Slice(0, length));
+                }
+                else
+                {
+                    WriteRaw(digits.Slice(0, length - k));
+                    WriteByte((byte)'.');
+                    WriteRaw(digits.Slice(length - k, k));
+                }
+
+                return true;
+            }
+
+            return false;
         }
 
         public void WriteFloat(float value)
