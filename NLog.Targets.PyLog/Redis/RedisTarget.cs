@@ -140,6 +140,9 @@ namespace NLog.Targets.PyLog
             InternalLogger.Info("{0}: writing to Redis {1} ({2} '{3}')", this, _connection.Description, DataType, Key);
         }
 
+        /// <summary>RenderItem touches only its own scratch buffers, so the next batch renders while one is sent.</summary>
+        protected override bool OverlapRenderingWithSend => true;
+
         /// <inheritdoc/>
         protected override KeyValuePair<string, byte[]> RenderItem(LogEventInfo logEvent, out int sizeBytes)
         {
