@@ -13,7 +13,7 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
     /// <summary>
     /// <see cref="KafkaTarget"/> vs a bare Confluent.Kafka <c>Produce</c> loop (delivery handler,
     /// then <c>Flush</c>) into the same librdkafka mock cluster (3 brokers, topic of 3 partitions),
-    /// same <c>linger.ms</c>, same payloads: the target's default JSON rendering of
+    /// same <c>linger.ms</c>, same payloads: the target's default layout (PyLogJson) rendering of
     /// <c>Info("order {Order} processed", i)</c> keyed by the logger name; the bare loop gets those
     /// bytes pre-rendered (<see cref="BareConfluentProduceLoop"/>), or renders each event with the
     /// same layout before producing it (<see cref="BareConfluentProduceLoopRendering"/>: the same work
@@ -68,15 +68,15 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
             _logger = _factory.GetLogger("bench");
 
             // The same bytes the target's layout renders, for the bare loop.
+            _layout = Utf8LayoutRenderer.Unwrap(target.Layout);
             _payloads = new byte[1000][];
             var scratch = new ArrayBufferWriter<byte>();
             for (int i = 0; i < _payloads.Length; i++)
             {
                 var logEvent = LogEventInfo.Create(LogLevel.Info, "bench", null, "order {Order} processed", new object[] { i });
-                _payloads[i] = Utf8LayoutRenderer.RenderToArray(target.Layout, logEvent, scratch);
+                _payloads[i] = Utf8LayoutRenderer.RenderToArray(_layout, logEvent, scratch);
             }
             _key = System.Text.Encoding.UTF8.GetBytes("bench");
-            _layout = target.Layout;
 
             _bare = new ProducerBuilder<byte[], byte[]>(new Dictionary<string, string>
             {

@@ -35,6 +35,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             var factory = CreateFactory(KafkaXml("k1", cluster, "app", key: "${logger}",
                 inner: "<header name='app' layout='demo' /><header name='lvl' layout='${level}' />"));
             var target = factory.Configuration!.FindTargetByName<KafkaTarget>("k1")!;
+            Assert.IsInstanceOfType<PyLogJsonLayout>(Utf8LayoutRenderer.Unwrap(target.Layout), "PyLogJson is the default value layout");
             int reportedDelivered = 0;
             target.DeliveryReported += (_, e) => Interlocked.Add(ref reportedDelivered, e.Delivered);
 
