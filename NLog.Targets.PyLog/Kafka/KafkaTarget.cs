@@ -264,9 +264,6 @@ namespace NLog.Targets.PyLog
                 throw stopped;
         }
 
-        /// <summary>Rendering touches only the scratch buffer; sending only the producer and its reusable message.</summary>
-        protected override bool OverlapRenderingWithSend => true;
-
         /// <inheritdoc/>
         protected override FailureKind ClassifyFailure(Exception exception)
         {
