@@ -31,7 +31,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(3);
             cluster.CreateTopic("app", 4);
-            using var metrics = new KafkaMetricCapture("k1");
+            using var metrics = new MetricCollector("k1");
             var factory = CreateFactory(KafkaXml("k1", cluster, "app", key: "${logger}",
                 inner: "<header name='app' layout='demo' /><header name='lvl' layout='${level}' />"));
             var target = factory.Configuration!.FindTargetByName<KafkaTarget>("k1")!;
@@ -63,8 +63,8 @@ namespace NLog.Targets.PyLog.Tests.Kafka
                 Assert.AreEqual("Info", record.Headers["lvl"]);
                 Assert.IsTrue(Math.Abs((DateTime.UtcNow - record.TimestampUtc).TotalMinutes) < 5, "record timestamp is the event time");
             }
-            Assert.AreEqual(count, metrics.Sum("pylog.events.sent"));
-            Assert.AreEqual(0, metrics.Sum("pylog.events.dropped"));
+            Assert.AreEqual(count, metrics.Sent);
+            Assert.AreEqual(0, (long)metrics.Sum("pylog.events.dropped"));
             Assert.AreEqual(count, Volatile.Read(ref reportedDelivered));
         }
 
@@ -112,7 +112,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(3);
             cluster.CreateTopic("outage", 3);
-            using var metrics = new KafkaMetricCapture("k3");
+            using var metrics = new MetricCollector("k3");
             // message.timeout.ms shorter than the outage: librdkafka gives the messages back as timed out
             // and the target's own retry loop must deliver them once the brokers return.
             var factory = CreateFactory(KafkaXml("k3", cluster, "outage", attributes: "batchSize='50' lingerMilliseconds='20' retryDelayMilliseconds='100' maxRetryDelayMilliseconds='500'",
@@ -140,8 +140,8 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             var records = KafkaTopicReader.Read(cluster.BootstrapServers, "outage", 3, next, ReadTimeout);
             var unique = new HashSet<string>(records.Select(r => JsonDocument.Parse(r.Value).RootElement.GetProperty("message").GetString()!));
             Assert.AreEqual(next, unique.Count, "every event written before, during and after the outage arrives");
-            Assert.AreEqual(0, metrics.Sum("pylog.events.dropped"));
-            Assert.IsTrue(metrics.Sum("pylog.send.failures") > 0, "the outage was seen as failed attempts and retried");
+            Assert.AreEqual(0, (long)metrics.Sum("pylog.events.dropped"));
+            Assert.IsTrue((long)metrics.Sum("pylog.send.failures") > 0, "the outage was seen as failed attempts and retried");
         }
 
         [TestMethod]
@@ -149,7 +149,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(1);
             cluster.CreateTopic("flaky", 2);
-            using var metrics = new KafkaMetricCapture("k4");
+            using var metrics = new MetricCollector("k4");
             var factory = CreateFactory(KafkaXml("k4", cluster, "flaky", attributes: "batchSize='100'",
                 inner: "<producerConfig name='retry.backoff.ms' value='20' />"));
             var logger = factory.GetLogger("Flaky");
@@ -168,8 +168,8 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             var records = KafkaTopicReader.Read(cluster.BootstrapServers, "flaky", 2, count + 1, ReadTimeout);
             var unique = new HashSet<string>(records.Select(r => JsonDocument.Parse(r.Value).RootElement.GetProperty("message").GetString()!));
             Assert.AreEqual(count + 1, unique.Count);
-            Assert.AreEqual(0, metrics.Sum("pylog.events.dropped"));
-            Assert.AreEqual(count + 1, metrics.Sum("pylog.events.sent"));
+            Assert.AreEqual(0, (long)metrics.Sum("pylog.events.dropped"));
+            Assert.AreEqual(count + 1, metrics.Sent);
         }
 
         [TestMethod]
@@ -177,7 +177,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(1);
             cluster.CreateTopic("strict", 1);
-            using var metrics = new KafkaMetricCapture("k5");
+            using var metrics = new MetricCollector("k5");
             var factory = CreateFactory(KafkaXml("k5", cluster, "strict", attributes: "batchSize='10' lingerMilliseconds='0'"));
             var target = factory.Configuration!.FindTargetByName<KafkaTarget>("k5")!;
             var dropped = new ConcurrentQueue<EventDroppedEventArgs>();
@@ -195,9 +195,9 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             factory.Flush(TimeSpan.FromSeconds(10));
             factory.Shutdown();
 
-            Assert.AreEqual(1, metrics.Sum("pylog.events.dropped", DropReasons.Rejected));
-            Assert.AreEqual(1, metrics.Sum("pylog.events.dropped"));
-            Assert.AreEqual(21, metrics.Sum("pylog.events.sent"));
+            Assert.AreEqual(1, metrics.Dropped(DropReasons.Rejected));
+            Assert.AreEqual(1, (long)metrics.Sum("pylog.events.dropped"));
+            Assert.AreEqual(21, metrics.Sent);
             Assert.IsTrue(dropped.TryDequeue(out var drop));
             Assert.AreEqual(DropReasons.Rejected, drop!.Reason);
             Assert.AreEqual(LogLevel.Warn, drop.Level);
@@ -213,7 +213,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(1);
             cluster.CreateTopic("limits", 1);
-            using var metrics = new KafkaMetricCapture("k6");
+            using var metrics = new MetricCollector("k6");
             var factory = CreateFactory(KafkaXml("k6", cluster, "limits",
                 inner: "<producerConfig name='message.max.bytes' value='2000' />"));
             var logger = factory.GetLogger("Limits");
@@ -222,8 +222,8 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             factory.Flush(TimeSpan.FromSeconds(10));
             factory.Shutdown();
 
-            Assert.AreEqual(1, metrics.Sum("pylog.events.dropped", DropReasons.Rejected));
-            Assert.AreEqual(29, metrics.Sum("pylog.events.sent"));
+            Assert.AreEqual(1, metrics.Dropped(DropReasons.Rejected));
+            Assert.AreEqual(29, metrics.Sent);
             var records = KafkaTopicReader.Read(cluster.BootstrapServers, "limits", 1, 29, ReadTimeout);
             Assert.AreEqual(29, records.Count);
         }
@@ -235,7 +235,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             cluster.CreateTopic("known", 1);
             // The mock cluster would auto-create any topic; make it answer "unknown" for this one.
             cluster.SetTopicError("missing", KafkaMockCluster.ErrUnknownTopicOrPartition);
-            using var metrics = new KafkaMetricCapture("k10");
+            using var metrics = new MetricCollector("k10");
             var factory = CreateFactory(KafkaXml("k10", cluster, "${event-properties:Topic:whenEmpty=known}",
                 inner: "<producerConfig name='allow.auto.create.topics' value='false' /><producerConfig name='topic.metadata.propagation.max.ms' value='500' />"));
             var logger = factory.GetLogger("Topics");
@@ -246,9 +246,9 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             factory.Flush(TimeSpan.FromSeconds(15));
             factory.Shutdown();
 
-            Assert.AreEqual(5, metrics.Sum("pylog.events.dropped", DropReasons.Rejected));
-            Assert.AreEqual(5, metrics.Sum("pylog.events.dropped"));
-            Assert.AreEqual(10, metrics.Sum("pylog.events.sent"));
+            Assert.AreEqual(5, metrics.Dropped(DropReasons.Rejected));
+            Assert.AreEqual(5, (long)metrics.Sum("pylog.events.dropped"));
+            Assert.AreEqual(10, metrics.Sent);
             Assert.AreEqual(10, KafkaTopicReader.Read(cluster.BootstrapServers, "known", 1, 10, ReadTimeout).Count);
         }
 
@@ -257,7 +257,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(1);
             cluster.CreateTopic("locked", 1);
-            using var metrics = new KafkaMetricCapture("k11");
+            using var metrics = new MetricCollector("k11");
             var factory = CreateFactory(KafkaXml("k11", cluster, "locked", attributes: "lingerMilliseconds='0'"));
             var target = factory.Configuration!.FindTargetByName<KafkaTarget>("k11")!;
             var dropped = new ConcurrentQueue<EventDroppedEventArgs>();
@@ -276,11 +276,11 @@ namespace NLog.Targets.PyLog.Tests.Kafka
 
             // librdkafka keeps the topic's authorization error until its next metadata refresh, so
             // the events after "denied" may be refused too: each one is counted, none retried.
-            long rejected = metrics.Sum("pylog.events.dropped", DropReasons.Rejected);
+            long rejected = metrics.Dropped(DropReasons.Rejected);
             Assert.IsTrue(rejected >= 1, "the denied event is counted as rejected");
-            Assert.AreEqual(rejected, metrics.Sum("pylog.events.dropped"));
-            Assert.AreEqual(8, rejected + metrics.Sum("pylog.events.sent"));
-            Assert.AreEqual(0, metrics.Sum("pylog.send.failures"), "a permanent error is not retried");
+            Assert.AreEqual(rejected, (long)metrics.Sum("pylog.events.dropped"));
+            Assert.AreEqual(8, rejected + metrics.Sent);
+            Assert.AreEqual(0, (long)metrics.Sum("pylog.send.failures"), "a permanent error is not retried");
             Assert.IsTrue(dropped.TryPeek(out var drop));
             Assert.AreEqual(LogLevel.Error, drop!.Level);
             StringAssert.Contains(drop.Exception!.Message, "TopicAuthorizationFailed");
@@ -291,7 +291,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(1);
             cluster.CreateTopic("narrow", 1);
-            using var metrics = new KafkaMetricCapture("k7");
+            using var metrics = new MetricCollector("k7");
             var factory = CreateFactory(KafkaXml("k7", cluster, "narrow", attributes: "batchSize='1000'",
                 inner: "<producerConfig name='queue.buffering.max.messages' value='10' />"));
             var logger = factory.GetLogger("Narrow");
@@ -301,9 +301,9 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             factory.Flush(TimeSpan.FromSeconds(20));
             factory.Shutdown();
 
-            Assert.AreEqual(0, metrics.Sum("pylog.events.dropped"));
-            Assert.AreEqual(0, metrics.Sum("pylog.send.failures"), "a full queue is waited on, not failed and retried");
-            Assert.AreEqual(count, metrics.Sum("pylog.events.sent"));
+            Assert.AreEqual(0, (long)metrics.Sum("pylog.events.dropped"));
+            Assert.AreEqual(0, (long)metrics.Sum("pylog.send.failures"), "a full queue is waited on, not failed and retried");
+            Assert.AreEqual(count, metrics.Sent);
             var records = KafkaTopicReader.Read(cluster.BootstrapServers, "narrow", 1, count, ReadTimeout);
             Assert.AreEqual(count, records.Count);
             CollectionAssert.AreEqual(Enumerable.Range(0, count).Select(i => "n" + i).ToList(),
@@ -316,7 +316,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(1);
             cluster.CreateTopic("closing", 1);
-            using var metrics = new KafkaMetricCapture("k8");
+            using var metrics = new MetricCollector("k8");
             // A long linger keeps the batch open: only the close sends it.
             var factory = CreateFactory(KafkaXml("k8", cluster, "closing", attributes: "batchSize='5000' lingerMilliseconds='60000'"));
             var logger = factory.GetLogger("Closing");
@@ -327,7 +327,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             factory.Shutdown();
             Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(10), "close is bounded");
 
-            Assert.AreEqual(count, metrics.Sum("pylog.events.sent"));
+            Assert.AreEqual(count, metrics.Sent);
             var records = KafkaTopicReader.Read(cluster.BootstrapServers, "closing", 1, count, ReadTimeout);
             Assert.AreEqual(count, records.Count);
         }
@@ -337,7 +337,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(1);
             cluster.CreateTopic("dead", 1);
-            using var metrics = new KafkaMetricCapture("k9");
+            using var metrics = new MetricCollector("k9");
             var factory = CreateFactory(KafkaXml("k9", cluster, "dead", attributes: "closeTimeoutMilliseconds='1500'"));
             var logger = factory.GetLogger("Dead");
             logger.Info("warm-up");
@@ -352,7 +352,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             ((IDisposable)target).Dispose();
             Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(5), "close took " + clock.Elapsed);
             factory.Shutdown();
-            Assert.AreEqual(50, metrics.Sum("pylog.events.dropped", DropReasons.Shutdown));
+            Assert.AreEqual(50, metrics.Dropped(DropReasons.Shutdown));
         }
 
         [TestMethod]
