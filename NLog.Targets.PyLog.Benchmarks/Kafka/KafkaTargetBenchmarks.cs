@@ -28,7 +28,7 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
         private static int s_reports;
         private static readonly Action<DeliveryReport<byte[], byte[]>> s_onDelivery = _ => Interlocked.Increment(ref s_reports);
 
-        private BenchKafkaMockCluster _cluster = null!;
+        private NLog.Targets.PyLog.Tests.Support.KafkaMockCluster _cluster = null!;
         private IProducer<byte[], byte[]> _bare = null!;
         private byte[][] _payloads = null!;
         private byte[] _key = null!;
@@ -49,7 +49,7 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
         public void Setup()
         {
             NativeLibraryResolver.EnsureLoaded();
-            _cluster = BenchKafkaMockCluster.Start(3);
+            _cluster = NLog.Targets.PyLog.Tests.Support.KafkaMockCluster.Start(3);
             _cluster.CreateTopic(Topic, 3);
 
             var target = new KafkaTarget("kafka")

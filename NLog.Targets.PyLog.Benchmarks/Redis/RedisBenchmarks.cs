@@ -10,6 +10,8 @@ using BenchmarkDotNet.Attributes;
 using NLog.Config;
 using StackExchange.Redis;
 
+using NLog.Targets.PyLog.Tests.Support;
+
 namespace NLog.Targets.PyLog.Benchmarks.Redis
 {
     /// <summary>
@@ -26,7 +28,7 @@ namespace NLog.Targets.PyLog.Benchmarks.Redis
         private const int BatchSize = 500;
         private const string Template = "order {0} placed by {1} for {2} items";
 
-        private Process? _server;
+        private RedisServer? _server;
         private ConnectionMultiplexer? _bare;
         private IDatabase? _database;
         private LogFactory? _factory;
@@ -38,16 +40,8 @@ namespace NLog.Targets.PyLog.Benchmarks.Redis
         [GlobalSetup]
         public void Setup()
         {
-            int port = FreePort();
-            var start = new ProcessStartInfo("/usr/bin/redis-server")
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-            };
-            foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning" })
-                start.ArgumentList.Add(argument);
-            _server = Process.Start(start) ?? throw new InvalidOperationException("redis-server (Debian package redis-server) did not start");
-            WaitForPort(port);
+            _server = RedisServer.Start();
+            int port = _server.Port;
 
             _bare = ConnectionMultiplexer.Connect("127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
             _database = _bare.GetDatabase();
@@ -77,11 +71,6 @@ namespace NLog.Targets.PyLog.Benchmarks.Redis
         {
             _factory?.Shutdown();
             _bare?.Dispose();
-            if (_server is { HasExited: false })
-            {
-                _server.Kill();
-                _server.WaitForExit(5000);
-            }
             _server?.Dispose();
         }
 
@@ -144,34 +133,6 @@ namespace NLog.Targets.PyLog.Benchmarks.Redis
             _scratch.ResetWrittenCount();
             _layout.RenderUtf8(logEvent, _scratch);
             return _scratch.WrittenSpan.ToArray();
-        }
-
-        private static int FreePort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
-        }
-
-        private static void WaitForPort(int port)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (DateTime.UtcNow < deadline)
-            {
-                try
-                {
-                    using var client = new TcpClient();
-                    client.Connect(IPAddress.Loopback, port);
-                    return;
-                }
-                catch (SocketException)
-                {
-                    Thread.Sleep(20);
-                }
-            }
-            throw new IOException("redis-server did not listen on port " + port.ToString(CultureInfo.InvariantCulture));
         }
     }
 }
