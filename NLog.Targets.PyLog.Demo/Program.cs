@@ -151,7 +151,7 @@ namespace NLog.Targets.PyLog.Demo
         private static string? FileOf(Target target)
         {
             if (target.GetType().GetProperty("FileName")?.GetValue(target) is Layout fileName)
-                return Path.GetFullPath(fileName.Render(LogEventInfo.CreateNullEvent()));
+                return Path.GetFullPath(fileName.Render(LogEventInfo.CreateNullEvent()), AppContext.BaseDirectory);
             return null;
         }
     }

@@ -5,13 +5,12 @@ using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using NLog.Config;
 using NLog.Targets.PyLog.Core;
-using NLog.Targets.Wrappers;
 
 namespace NLog.Targets.PyLog.Benchmarks.Core
 {
     /// <summary>
     /// The network base over a no-op transport vs NLog's AsyncTaskTarget over a no-op write,
-    /// same BatchSize (500), QueueLimit (10000) and OverflowAction (Block, so nothing is lost);
+    /// same BatchSize (500) and a QueueLimit (200,000) above the burst, so nothing is dropped;
     /// one logging thread; each invocation logs 100,000 events then flushes.
     /// </summary>
     [MemoryDiagnoser]
@@ -26,8 +25,8 @@ namespace NLog.Targets.PyLog.Benchmarks.Core
         [GlobalSetup]
         public void Setup()
         {
-            _pylog = Create(new NoOpNetworkTarget { Name = "pylog", BatchSize = 500, OverflowAction = AsyncTargetWrapperOverflowAction.Block });
-            _nlog = Create(new NoOpAsyncTaskTarget { Name = "nlog", BatchSize = 500, OverflowAction = AsyncTargetWrapperOverflowAction.Block });
+            _pylog = Create(new NoOpNetworkTarget { Name = "pylog", BatchSize = 500, QueueLimit = 200_000 });
+            _nlog = Create(new NoOpAsyncTaskTarget { Name = "nlog", BatchSize = 500, QueueLimit = 200_000 });
             _pylogLogger = _pylog.GetLogger("bench");
             _nlogLogger = _nlog.GetLogger("bench");
         }

@@ -40,6 +40,30 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
+        public void BlockOverflowLosesNothingAndFlushCompletes()
+        {
+            const string name = "block";
+            using var metrics = new MetricCollector(name);
+            var target = new FakeNetworkTarget
+            {
+                Name = name,
+                BatchSize = 100,
+                QueueLimit = 1000,
+                OverflowAction = AsyncTargetWrapperOverflowAction.Block,
+                Behaviour = (_, ct) => Task.Delay(1, ct),
+            };
+            using var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 50_000; i++)
+                logger.Info("m{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(30));
+
+            Assert.AreEqual(50_000, target.DeliveredCount);
+            Assert.AreEqual(0, metrics.Sum(PyLogMetrics.EventsDroppedName));
+        }
+
+        [TestMethod]
         public void CloseWithTheServerDownIsBoundedAndCountsTheLoss()
         {
             const string name = "close-down";

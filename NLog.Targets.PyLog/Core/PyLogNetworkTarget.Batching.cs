@@ -99,13 +99,26 @@ namespace NLog.Targets.PyLog.Core
             try
             {
                 var token = _closing.Token;
+                int maxEvents = Math.Min(BatchSize, MaxTransportBatchEvents);
+                long maxBytes = Math.Min(MaxBatchBytes, MaxTransportBatchBytes);
                 for (int i = 0; i < logEvents.Count; i++)
-                    await AddAsync(logEvents[i], token).ConfigureAwait(false);
+                {
+                    var logEvent = logEvents[i];
+                    if (!TryRender(logEvent, out var item, out int size))
+                        continue;
+                    if (_open != null && _open.Count > 0 && _open.Bytes + size > maxBytes)
+                        await SendOpenAsync(token).ConfigureAwait(false);
 
-                var open = _open;
-                if (open is null)
+                    var open = _open ??= RentBatch();
+                    open.Add(item, logEvent, size, open.Count == 0 ? Stopwatch.GetTimestamp() : 0);
+                    if (open.Count >= maxEvents || open.Bytes >= maxBytes)
+                        await SendOpenAsync(token).ConfigureAwait(false);
+                }
+
+                var pending = _open;
+                if (pending is null)
                     return;
-                var waited = Stopwatch.GetElapsedTime(open.FirstEventTimestamp);
+                var waited = Stopwatch.GetElapsedTime(pending.FirstEventTimestamp);
                 if (waited.TotalMilliseconds >= LingerMilliseconds)
                     await SendOpenAsync(token).ConfigureAwait(false);
                 else
@@ -185,38 +198,28 @@ namespace NLog.Targets.PyLog.Core
             }
         }
 
-        private async ValueTask AddAsync(LogEventInfo logEvent, CancellationToken token)
+        private bool TryRender(LogEventInfo logEvent, out TItem item, out int size)
         {
-            TItem item;
-            int size;
             try
             {
                 item = RenderItem(logEvent, out size);
             }
             catch (Exception ex)
             {
+                item = default!;
+                size = 0;
                 CountDropped(logEvent.Level, DropReasons.Invalid, 1, ex);
                 WarnRateLimited(ex, "an event could not be rendered and was dropped ({1})", ex.GetType().Name);
-                return;
+                return false;
             }
 
             if (size > MaxTransportBatchBytes)
             {
                 CountDropped(logEvent.Level, DropReasons.Invalid, 1, null);
                 WarnRateLimited(null, "an event larger than the transport allows ({1} bytes) was dropped", size);
-                return;
+                return false;
             }
-
-            int maxEvents = Math.Min(BatchSize, MaxTransportBatchEvents);
-            long maxBytes = Math.Min(MaxBatchBytes, MaxTransportBatchBytes);
-            var open = _open;
-            if (open != null && open.Count > 0 && open.Bytes + size > maxBytes)
-                await SendOpenAsync(token).ConfigureAwait(false);
-
-            open = _open ??= RentBatch();
-            open.Add(item, logEvent, size, Stopwatch.GetTimestamp());
-            if (open.Count >= maxEvents || open.Bytes >= maxBytes)
-                await SendOpenAsync(token).ConfigureAwait(false);
+            return true;
         }
 
         private async Task FlushOpenBatchAsync()
