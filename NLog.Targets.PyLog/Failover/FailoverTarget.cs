@@ -237,8 +237,7 @@ namespace NLog.Targets.PyLog
             int next = Advance(child, exception);
             if (next < 0)
             {
-                for (int i = 0; i < events.Count; i++)
-                    CountAllFailed(events[i].Level, 1, exception);
+                CountAllFailed(events, exception);
                 return true;
             }
 
@@ -347,6 +346,22 @@ namespace NLog.Targets.PyLog
             // A synchronous child reports failure while holding its own lock; writing to an
             // earlier child from there could deadlock against a thread failing the other way.
             ThreadPool.UnsafeQueueUserWorkItem(static state => state.Target.WriteAsyncLogEvents(state.Events), (Target: target, Events: events), preferLocal: false);
+        }
+
+        private void CountAllFailed(IReadOnlyList<LogEventInfo> events, Exception exception)
+        {
+            Span<int> perLevel = stackalloc int[6];
+            for (int i = 0; i < events.Count; i++)
+            {
+                int ordinal = events[i].Level.Ordinal;
+                if ((uint)ordinal < (uint)perLevel.Length)
+                    perLevel[ordinal]++;
+            }
+            for (int ordinal = 0; ordinal < perLevel.Length; ordinal++)
+            {
+                if (perLevel[ordinal] > 0)
+                    CountAllFailed(LogLevel.FromOrdinal(ordinal), perLevel[ordinal], exception);
+            }
         }
 
         private void CountAllFailed(LogLevel level, int count, Exception exception)

@@ -34,8 +34,6 @@ namespace NLog.Targets.PyLog.Failover
             _probe = probe;
         }
 
-        public int Child => _child;
-
         public AsyncLogEventInfo ToAsyncLogEvent() => new AsyncLogEventInfo(_logEvent, OnCompleted);
 
         private void OnCompleted(Exception? exception)
