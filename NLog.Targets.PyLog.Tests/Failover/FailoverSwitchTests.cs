@@ -227,6 +227,27 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
+        public void BatchesFromAnAsyncWrapperFailOverEventByEvent()
+        {
+            const string name = "fo-batches";
+            using var metrics = new MetricCollector(name);
+            var primary = new FlakyTarget("primary") { FailAfter = 250 };
+            var secondary = new FlakyTarget("secondary");
+            var group = new FailoverTarget(name, primary, secondary);
+            var wrapper = new NLog.Targets.Wrappers.AsyncTargetWrapper("async", group) { BatchSize = 100, QueueLimit = 10_000, OverflowAction = NLog.Targets.Wrappers.AsyncTargetWrapperOverflowAction.Block };
+            using var factory = TestLogFactory.With(wrapper);
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 1000; i++)
+                logger.Info("m{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(10));
+
+            CollectionAssert.AreEqual(Messages(250), primary.Written.ToList());
+            CollectionAssert.AreEqual(Messages(1000).Skip(250).ToList(), secondary.Written.ToList());
+            Assert.AreEqual(1, metrics.Sum(PyLogMetrics.FailoverSwitchesName));
+        }
+
+        [TestMethod]
         public void ThrowingSwitchedHandlerDoesNotReachTheApplication()
         {
             var primary = new FlakyTarget("primary", down: true);

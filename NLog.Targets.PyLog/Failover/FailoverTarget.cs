@@ -190,14 +190,16 @@ namespace NLog.Targets.PyLog
                 return;
             }
 
+            // A new array rather than rewriting the caller's list, which it may own and reuse.
             int child = SelectChild(out bool probe);
-            for (int i = 0; i < logEvents.Count; i++)
+            var routed = new AsyncLogEventInfo[logEvents.Count];
+            for (int i = 0; i < routed.Length; i++)
             {
                 var logEvent = logEvents[i];
                 PrecalculateForOtherChildren(child, logEvent.LogEvent);
-                logEvents[i] = new FailoverWrite(this, logEvent.LogEvent, logEvent.Continuation, child, 1, probe).ToAsyncLogEvent();
+                routed[i] = new FailoverWrite(this, logEvent.LogEvent, logEvent.Continuation, child, 1, probe).ToAsyncLogEvent();
             }
-            _children[child].WriteAsyncLogEvents(logEvents);
+            _children[child].WriteAsyncLogEvents(routed);
         }
 
         internal void OnChildSucceeded(int child, bool probe)
