@@ -137,6 +137,33 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
+        public void ShutdownWithEventsQueuedInADeadNetworkPrimaryHandsThemToTheSecondary()
+        {
+            const string name = "fo-shutdown";
+            using var groupMetrics = new MetricCollector(name);
+            using var childMetrics = new MetricCollector("net-primary");
+            var primary = new FakeNetworkTarget
+            {
+                Name = "net-primary",
+                LingerMilliseconds = 60_000,   // everything waits in the open batch until flushed
+                RetryDelayMilliseconds = 10,
+                Behaviour = (_, _) => throw new TimeoutException("connect timed out"),
+            };
+            var secondary = new FlakyTarget("secondary");
+            var factory = TestLogFactory.With(new FailoverTarget(name, primary, secondary));
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 300; i++)
+                logger.Info("m{0}", i);
+            factory.Shutdown();
+
+            Assert.AreEqual(300, secondary.Written.Count, "every event queued in the dead primary reached the secondary by the end of Shutdown()");
+            Assert.AreEqual(300, secondary.Written.Distinct().Count());
+            Assert.AreEqual(0, childMetrics.Sum(PyLogMetrics.EventsDroppedName));
+            Assert.AreEqual(0, groupMetrics.Sum(PyLogMetrics.FailoverAllFailedName));
+        }
+
+        [TestMethod]
         public void NetworkChildFailingWithEveryChildDownIsCountedByTheGroup()
         {
             const string name = "fo-network-all-down";
