@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using NLog.Common;
+using NLog.Config;
+using NLog.Targets.PyLog.Core;
+using NLog.Targets.PyLog.Tests.Support;
+
+namespace NLog.Targets.PyLog.Tests.Backpressure
+{
+    /// <summary>Wrapped targets that throw, or that are asynchronous themselves.</summary>
+    [TestClass]
+    public sealed class BackpressureWrappedFailureTests
+    {
+        private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
+
+        [TestMethod]
+        public void WrappedTargetThrowing_IsSurvived_AndCountedAsWriteFailedByLevel()
+        {
+            using var bed = new BackpressureTestBed(w => { w.QueueLimit = 1000; w.BatchSize = 20; });
+            bed.Inner.ThrowOnPrefix = "boom";
+            using var metrics = new BackpressureMetricsCapture(bed.Name);
+            var raised = new List<EventDroppedEventArgs>();
+            bed.Wrapper.EventDropped += (_, e) => { lock (raised) raised.Add(e); };
+
+            for (int i = 0; i < 300; i++)
+                bed.Logger.Log(i % 2 == 0 ? LogLevel.Warn : LogLevel.Error, (i % 3 == 0 ? "boom " : "fine ") + i);
+            bed.Factory.Flush(s_timeout);
+
+            Assert.AreEqual(200, bed.Inner.Count);
+            Assert.AreEqual(50, metrics.Dropped(LogLevel.Warn, DropReasons.WriteFailed));
+            Assert.AreEqual(50, metrics.Dropped(LogLevel.Error, DropReasons.WriteFailed));
+            Assert.AreEqual(200, metrics.Sent);
+            lock (raised)
+            {
+                Assert.AreEqual(100, raised.Where(e => e.Reason == DropReasons.WriteFailed).Sum(e => e.Count));
+                Assert.IsTrue(raised.All(e => e.Exception is InvalidOperationException), "the failure travels with the drop");
+            }
+
+            bed.Logger.Info("after the failures");
+            bed.Factory.Flush(s_timeout);
+            Assert.AreEqual("after the failures", bed.Inner.Snapshot().Last().Message, "the consumer is still alive");
+        }
+
+        [TestMethod]
+        public void DropWarning_IsWrittenOnce_NotOncePerEvent()
+        {
+            var internalLog = new StringWriter();
+            var previousWriter = InternalLogger.LogWriter;
+            var previousLevel = InternalLogger.LogLevel;
+            InternalLogger.LogWriter = internalLog;
+            InternalLogger.LogLevel = LogLevel.Warn;
+            try
+            {
+                using var bed = new BackpressureTestBed(w =>
+                {
+                    w.QueueLimit = 16;
+                    w.BatchSize = 4;
+                    w.FullPolicy = BackpressureFullPolicy.Discard;
+                }, batchDelayMilliseconds: 1);
+                using var metrics = new BackpressureMetricsCapture(bed.Name);
+                bed.Flood(producers: 4, perProducer: 1000);
+                bed.Factory.Flush(s_timeout);
+                Assert.IsTrue(metrics.DroppedTotal(DropReasons.QueueFull) > 100, "the flood must drop many events");
+            }
+            finally
+            {
+                InternalLogger.LogWriter = previousWriter;
+                InternalLogger.LogLevel = previousLevel;
+            }
+
+            var warnings = internalLog.ToString().Split('\n').Where(l => l.Contains("dropped") && l.Contains("queue_full")).ToArray();
+            Assert.AreEqual(1, warnings.Length, "one warning for the whole burst: " + string.Join(" | ", warnings));
+        }
+
+        [TestMethod]
+        public void AsyncTaskTargetWrapped_ReceivesEverything_AndFlushWaitsForIt()
+        {
+            string name = "bp-async-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var inner = new RecordingAsyncTaskTarget { Name = name + "-inner", BatchSize = 100 };
+            var wrapper = new BackpressureTargetWrapper(name, inner) { QueueLimit = 256, BatchSize = 64, FullPolicy = BackpressureFullPolicy.Block };
+            var config = new LoggingConfiguration();
+            config.AddRuleForAllLevels(wrapper);
+            using var factory = new LogFactory { ThrowConfigExceptions = true, Configuration = config };
+            using var metrics = new BackpressureMetricsCapture(name);
+            var logger = factory.GetLogger("async");
+
+            var threads = Enumerable.Range(0, 4).Select(p => new Thread(() =>
+            {
+                for (int i = 0; i < 1000; i++)
+                    logger.Info("event {0} {1}", p, i);
+            })).ToArray();
+            foreach (var thread in threads)
+                thread.Start();
+            foreach (var thread in threads)
+                thread.Join();
+            factory.Flush(s_timeout);
+
+            Assert.AreEqual(4000, inner.Count, "flush returns after the AsyncTaskTarget wrote everything");
+            Poll.Until(() => metrics.Sent == 4000, s_timeout, "sent counted as the async target completes");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using NLog.Common;
+using NLog.Targets.PyLog.Core;
+
+namespace NLog.Targets.PyLog.Backpressure
+{
+    /// <summary>
+    /// Tracks one batch handed to the wrapped target: each event gets a per-slot continuation
+    /// (created once per pooled instance, so nothing is allocated per event) that counts a
+    /// failure by level, then calls the event's original continuation. When the last event of the
+    /// batch completes, the successes are counted as sent and the instance returns to its pool.
+    /// </summary>
+    /// <remarks>
+    /// Synchronous targets complete the batch inside <c>WriteAsyncLogEvents</c>; asynchronous ones
+    /// (e.g. <c>AsyncTaskTarget</c>) later and on other threads, so several batches may be in flight.
+    /// The consumer holds one extra reference until it has finished submitting.
+    /// </remarks>
+    internal sealed class BatchCompletion
+    {
+        private readonly BatchCompletionPool _pool;
+        private readonly AsyncContinuation[] _callbacks;
+        private readonly AsyncContinuation?[] _originals;
+        private readonly LogLevel[] _levels;
+        private readonly int[] _done;
+        private int _count;
+        private int _remaining;
+        private int _failed;
+
+        internal BatchCompletion(BatchCompletionPool pool, int capacity)
+        {
+            _pool = pool;
+            _callbacks = new AsyncContinuation[capacity];
+            _originals = new AsyncContinuation?[capacity];
+            _levels = new LogLevel[capacity];
+            _done = new int[capacity];
+            for (int i = 0; i < capacity; i++)
+            {
+                int index = i;
+                _callbacks[i] = ex => Complete(index, ex);
+            }
+        }
+
+        public int Capacity => _callbacks.Length;
+
+        /// <summary>Starts tracking <paramref name="batch"/>: replaces each continuation, in place, with this batch's slot continuation.</summary>
+        public void Attach(List<AsyncLogEventInfo> batch)
+        {
+            int count = batch.Count;
+            _count = count;
+            _failed = 0;
+            for (int i = 0; i < count; i++)
+            {
+                var logEvent = batch[i];
+                _originals[i] = logEvent.Continuation;
+                _levels[i] = logEvent.LogEvent.Level;
+                _done[i] = 0;
+                batch[i] = logEvent.LogEvent.WithContinuation(_callbacks[i]);
+            }
+            Volatile.Write(ref _remaining, count + 1);
+        }
+
+        /// <summary>The consumer has finished handing the batch over; drops its own reference.</summary>
+        public void Submitted() => Release();
+
+        /// <summary>Completes, with <paramref name="error"/>, every event the wrapped target has not completed (it threw).</summary>
+        public void FailUnfinished(Exception error)
+        {
+            for (int i = 0; i < _count; i++)
+                Complete(i, error);
+        }
+
+        private void Complete(int index, Exception? error)
+        {
+            if (Interlocked.Exchange(ref _done[index], 1) != 0)
+                return;
+
+            var original = _originals[index];
+            _originals[index] = null;
+            if (error != null)
+            {
+                Interlocked.Increment(ref _failed);
+                _pool.Ledger.Record(DropLedger.WriteFailed, _levels[index], error);
+            }
+
+            try
+            {
+                original?.Invoke(error);
+            }
+            catch (Exception ex)
+            {
+                InternalLogger.Debug(ex, "{0}: a log event continuation threw.", _pool.Owner);
+            }
+            Release();
+        }
+
+        private void Release()
+        {
+            if (Interlocked.Decrement(ref _remaining) != 0)
+                return;
+            PyLogMetrics.EventsSent(_pool.Owner.Name ?? string.Empty, _count - Volatile.Read(ref _failed));
+            _pool.Return(this);
+        }
+    }
+
+    /// <summary>Recycles <see cref="BatchCompletion"/>s; grows only while batches are in flight in an asynchronous wrapped target.</summary>
+    internal sealed class BatchCompletionPool
+    {
+        private readonly Stack<BatchCompletion> _free = new Stack<BatchCompletion>();
+        private readonly int _capacity;
+
+        public BatchCompletionPool(Target owner, DropLedger ledger, int capacity)
+        {
+            Owner = owner;
+            Ledger = ledger;
+            _capacity = capacity;
+        }
+
+        public Target Owner { get; }
+
+        public DropLedger Ledger { get; }
+
+        public BatchCompletion Rent()
+        {
+            lock (_free)
+            {
+                if (_free.Count > 0)
+                    return _free.Pop();
+            }
+            return new BatchCompletion(this, _capacity);
+        }
+
+        public void Return(BatchCompletion completion)
+        {
+            lock (_free)
+            {
+                // Keep a handful; a burst of in-flight batches must not pin memory forever.
+                if (_free.Count < 16)
+                    _free.Push(completion);
+            }
+        }
+    }
+}
