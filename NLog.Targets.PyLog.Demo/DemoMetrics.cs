@@ -38,10 +38,11 @@ namespace NLog.Targets.PyLog.Demo
             _listener.Start();
         }
 
-        public void Print(TextWriter output)
+        /// <summary>Prints the sums; "delivered" counts only final destinations, not the wrappers in front of them.</summary>
+        public void Print(TextWriter output, ISet<string> wrapperNames)
         {
             var rows = _sums.Select(kv => (Parts: kv.Key.Split('|'), kv.Value)).OrderBy(r => r.Parts[0]).ThenBy(r => r.Parts[1]).ToList();
-            long sent = rows.Where(r => r.Parts[0] == "pylog.events.sent").Sum(r => r.Value);
+            long sent = rows.Where(r => r.Parts[0] == "pylog.events.sent" && !wrapperNames.Contains(r.Parts[1])).Sum(r => r.Value);
             long dropped = rows.Where(r => r.Parts[0] == "pylog.events.dropped").Sum(r => r.Value);
             output.WriteLine(rows.Count == 0
                 ? "Metrics:   none published (this config uses no NLog.Targets.PyLog target)"

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using Microsoft.Extensions.Logging;
 using NLog.Extensions.Logging;
@@ -56,12 +57,13 @@ namespace NLog.Targets.PyLog.Demo
             var deliveredTime = watch.Elapsed;
             var targets = LogManager.Configuration?.AllTargets ?? (IReadOnlyCollection<Target>)Array.Empty<Target>();
             var outputs = Describe(targets);
+            var wrapperNames = new HashSet<string>(targets.OfType<WrapperTargetBase>().Select(t => t.Name));
             LogManager.Shutdown();
 
             Console.WriteLine();
             Console.WriteLine($"Logged:    {logged:N0} events in {loggingTime.TotalSeconds:F2} s = {logged / loggingTime.TotalSeconds:N0} events/s (logging calls)");
             Console.WriteLine($"Flushed:   after {deliveredTime.TotalSeconds:F2} s = {logged / deliveredTime.TotalSeconds:N0} events/s end to end");
-            metrics.Print(Console.Out);
+            metrics.Print(Console.Out, wrapperNames);
             Console.WriteLine("Output:");
             foreach (var line in outputs)
                 Console.WriteLine("  " + line);
@@ -150,8 +152,17 @@ namespace NLog.Targets.PyLog.Demo
 
         private static string? FileOf(Target target)
         {
-            if (target.GetType().GetProperty("FileName")?.GetValue(target) is Layout fileName)
-                return Path.GetFullPath(fileName.Render(LogEventInfo.CreateNullEvent()), AppContext.BaseDirectory);
+            string? file = PathOf(target, "FileName");
+            if (file is null)
+                return null;
+            string? archives = PathOf(target, "ArchiveFileName");
+            return archives is null ? file : $"{file} (archives: {archives})";
+        }
+
+        private static string? PathOf(Target target, string property)
+        {
+            if (target.GetType().GetProperty(property)?.GetValue(target) is Layout layout)
+                return Path.GetFullPath(layout.Render(LogEventInfo.CreateNullEvent()), AppContext.BaseDirectory);
             return null;
         }
     }

@@ -91,6 +91,49 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
+        public void WithOverlapTheNextBatchIsRenderedDuringASendAndOrderIsKept()
+        {
+            var target = new FakeNetworkTarget
+            {
+                Name = "overlap",
+                BatchSize = 50,
+                LingerMilliseconds = 0,
+                Overlap = true,
+                Behaviour = (_, ct) => Task.Delay(20, ct),
+            };
+            using var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 2000; i++)
+                logger.Info("m{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(30));
+
+            CollectionAssert.AreEqual(Enumerable.Range(0, 2000).Select(i => "m" + i).ToList(), target.Delivered());
+            Assert.IsTrue(target.RendersDuringSend > 0, "rendering overlapped a send");
+        }
+
+        [TestMethod]
+        public void WithoutOverlapNothingIsRenderedDuringASend()
+        {
+            var target = new FakeNetworkTarget
+            {
+                Name = "no-overlap",
+                BatchSize = 50,
+                LingerMilliseconds = 0,
+                Behaviour = (_, ct) => Task.Delay(5, ct),
+            };
+            using var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 1000; i++)
+                logger.Info("m{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(30));
+
+            Assert.AreEqual(1000, target.DeliveredCount);
+            Assert.AreEqual(0, target.RendersDuringSend);
+        }
+
+        [TestMethod]
         public async Task FlushWaitsForTheLingeringBatch()
         {
             var target = new FakeNetworkTarget { Name = "flush", BatchSize = 100, LingerMilliseconds = 60_000 };

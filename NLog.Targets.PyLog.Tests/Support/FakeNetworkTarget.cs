@@ -24,6 +24,8 @@ namespace NLog.Targets.PyLog.Tests.Support
     public sealed class FakeNetworkTarget : PyLogNetworkTarget<string>
     {
         private int _attempts;
+        private int _sending;
+        private int _rendersDuringSend;
 
         public FakeNetworkTarget()
         {
@@ -37,6 +39,14 @@ namespace NLog.Targets.PyLog.Tests.Support
         public string? PoisonRender { get; set; }
 
         public int MaxEventsPerRequest { get; set; } = int.MaxValue;
+
+        /// <summary>Opts in to rendering the next batch while one is being sent.</summary>
+        public bool Overlap { get; set; }
+
+        /// <summary>Events rendered while a send was in progress.</summary>
+        public int RendersDuringSend => Volatile.Read(ref _rendersDuringSend);
+
+        protected override bool OverlapRenderingWithSend => Overlap;
 
         public ConcurrentQueue<string[]> Batches { get; } = new ConcurrentQueue<string[]>();
 
@@ -65,6 +75,8 @@ namespace NLog.Targets.PyLog.Tests.Support
 
         protected override string RenderItem(LogEventInfo logEvent, out int sizeBytes)
         {
+            if (Volatile.Read(ref _sending) != 0)
+                Interlocked.Increment(ref _rendersDuringSend);
             var text = RenderLogEvent(Layout, logEvent);
             if (PoisonRender != null && text == PoisonRender)
                 throw new FormatException("cannot render " + text);
@@ -75,8 +87,16 @@ namespace NLog.Targets.PyLog.Tests.Support
         protected override async Task SendBatchAsync(NetworkBatch<string> batch, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _attempts);
-            if (Behaviour != null)
-                await Behaviour(batch, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _sending, 1);
+            try
+            {
+                if (Behaviour != null)
+                    await Behaviour(batch, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _sending, 0);
+            }
             var accepted = new List<string>();
             for (int i = 0; i < batch.Count; i++)
             {

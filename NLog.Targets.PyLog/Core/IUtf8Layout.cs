@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Reflection;
 using System.Text;
 using NLog.Layouts;
 
@@ -19,6 +20,21 @@ namespace NLog.Targets.PyLog.Core
     /// <summary>Renders any NLog layout to UTF-8, taking the direct path when the layout has one.</summary>
     internal static class Utf8LayoutRenderer
     {
+        /// <summary>
+        /// Finds the layout the user configured behind NLog's context wrapper:
+        /// <c>TargetWithContext.Layout</c> (so every <c>AsyncTaskTarget</c>) returns an internal
+        /// <c>TargetWithContextLayout</c> that only forwards to the configured layout, which hides
+        /// <see cref="IUtf8Layout"/>. Call once at initialization; if NLog renames the property the
+        /// string path still works.
+        /// </summary>
+        public static Layout Unwrap(Layout layout)
+        {
+            if (layout is IUtf8Layout)
+                return layout;
+            var inner = layout.GetType().GetProperty("TargetLayout", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(layout) as Layout;
+            return inner is IUtf8Layout ? inner : layout;
+        }
+
         public static void Render(Layout layout, LogEventInfo logEvent, IBufferWriter<byte> output)
         {
             if (layout is IUtf8Layout utf8)

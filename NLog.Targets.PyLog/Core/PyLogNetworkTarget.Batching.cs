@@ -31,6 +31,7 @@ namespace NLog.Targets.PyLog.Core
         private Timer? _lingerTimer;
         private NetworkBatch<TItem>? _open;
         private NetworkBatch<TItem>? _spare;
+        private Task _inFlight = Task.CompletedTask;
         private CancellationTokenSource _closing = new CancellationTokenSource();
         private AsyncTaskQueueProbe? _queueProbe;
         private IDisposable? _queueGauge;
@@ -55,6 +56,14 @@ namespace NLog.Targets.PyLog.Core
         /// goes through <see cref="ClassifyFailure"/>. A retry passes the same batch again.
         /// </summary>
         protected abstract Task SendBatchAsync(NetworkBatch<TItem> batch, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// When true, the next batch is rendered while the previous one is being sent (at most one
+        /// batch in flight; batches are still sent one after the other, in order). A transport
+        /// opts in only when <see cref="RenderItem"/> shares no state with <see cref="SendBatchAsync"/>.
+        /// Default: false (render and send alternate).
+        /// </summary>
+        protected virtual bool OverlapRenderingWithSend => false;
 
         /// <summary>Whether a failed send is worth retrying. Default: every failure is <see cref="FailureKind.Retriable"/>.</summary>
         protected virtual FailureKind ClassifyFailure(Exception exception) => FailureKind.Retriable;
@@ -229,6 +238,7 @@ namespace NLog.Targets.PyLog.Core
             {
                 if (_open != null)
                     await SendOpenAsync(_closing.Token).ConfigureAwait(false);
+                await _inFlight.ConfigureAwait(false);
             }
             finally
             {
@@ -272,21 +282,38 @@ namespace NLog.Targets.PyLog.Core
             }
         }
 
-        /// <summary>Sends the open batch; caller holds the send lock.</summary>
+        /// <summary>
+        /// Sends the open batch; caller holds the send lock. With <see cref="OverlapRenderingWithSend"/>
+        /// it returns once the send has started (after the previous one finished).
+        /// </summary>
         private async Task SendOpenAsync(CancellationToken token)
         {
             var batch = _open;
             if (batch is null)
                 return;
             _open = null;
+            await _inFlight.ConfigureAwait(false);
+            var send = SendAndRecycleAsync(batch, token);
+            if (OverlapRenderingWithSend)
+                _inFlight = send;
+            else
+                await send.ConfigureAwait(false);
+        }
+
+        private async Task SendAndRecycleAsync(NetworkBatch<TItem> batch, CancellationToken token)
+        {
             try
             {
                 await SendWithRetryAsync(batch, token).ConfigureAwait(false);
             }
+            catch (Exception ex)
+            {
+                InternalLogger.Error(ex, "{0}: sending a batch failed unexpectedly", this);
+            }
             finally
             {
                 batch.Reset();
-                _spare = batch;
+                Volatile.Write(ref _spare, batch);
             }
         }
 
@@ -433,8 +460,7 @@ namespace NLog.Targets.PyLog.Core
 
         private NetworkBatch<TItem> RentBatch()
         {
-            var batch = _spare;
-            _spare = null;
+            var batch = Interlocked.Exchange(ref _spare, null);
             return batch ?? new NetworkBatch<TItem>(Math.Min(BatchSize, 4096));
         }
 

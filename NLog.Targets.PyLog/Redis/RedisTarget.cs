@@ -1,0 +1,262 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using NLog.Common;
+using NLog.Config;
+using NLog.Layouts;
+using NLog.Targets.PyLog.Core;
+using NLog.Targets.PyLog.Redis;
+using StackExchange.Redis;
+
+namespace NLog.Targets.PyLog
+{
+    /// <summary>
+    /// Ships events to Redis (StackExchange.Redis) in batches: a list a Plumelog server consumes
+    /// (<c>RPUSH</c>, the default, with the <see cref="PlumelogLayout"/>), a stream (<c>XADD</c>)
+    /// or a channel (<c>PUBLISH</c>). One round trip per batch; one shared connection that
+    /// reconnects by itself; batches retried with backoff while Redis is away.
+    /// </summary>
+    /// <remarks>
+    /// Items are the key and the rendered payload of each event. Authentication failures
+    /// (<c>NOAUTH</c>/<c>WRONGPASS</c>), an untrusted server certificate and wrong key types
+    /// (<c>WRONGTYPE</c>) are fatal: the batch is dropped and counted as <c>rejected</c>.
+    /// Connection loss, timeouts and transient server states (<c>LOADING</c>, <c>OOM</c>, ...) are retried.
+    /// </remarks>
+    [Target("Redis")]
+    public sealed class RedisTarget : PyLogNetworkTarget<KeyValuePair<string, byte[]>>
+    {
+        private readonly ArrayBufferWriter<byte> _scratch = new ArrayBufferWriter<byte>(1024);
+        private RedisConnection? _connection;
+        private RedisBatchSender? _sender;
+        private string? _fixedKey;
+        private Layout? _payloadLayout;
+        private TimeSpan _timeout;
+        private int _fatalFailureLogged;
+
+        /// <summary>Creates the target with the Plumelog layout.</summary>
+        public RedisTarget()
+        {
+            Layout = new PlumelogLayout();
+        }
+
+        /// <summary>
+        /// A StackExchange.Redis configuration string, e.g. <c>redis1:6379,password=...,ssl=true,defaultDatabase=2</c>.
+        /// Takes precedence over <see cref="Host"/>/<see cref="Port"/>. <c>${environment:NAME}</c> in it is expanded
+        /// once when the target starts (no other layout renderer). Logged only with the password masked.
+        /// </summary>
+        /// <remarks>
+        /// Default: empty (use <see cref="Host"/>). A plain string rather than a <see cref="Layout"/> on purpose:
+        /// NLog's internal log traces the text of every configured layout, which would expose the password.
+        /// </remarks>
+        public string? ConnectionString { get; set; }
+
+        /// <summary>Redis host name or address, when no <see cref="ConnectionString"/> is given.</summary>
+        /// <remarks>Default: empty (one of Host or ConnectionString is required).</remarks>
+        public Layout? Host { get; set; }
+
+        /// <summary>Redis port, with <see cref="Host"/>.</summary>
+        /// <remarks>Default: <c>6379</c>.</remarks>
+        public int Port { get; set; } = 6379;
+
+        /// <summary>Database number; <c>-1</c> uses the connection's default (<c>defaultDatabase=</c> of the connection string, else 0).</summary>
+        /// <remarks>Default: <c>-1</c>.</remarks>
+        public int Database { get; set; } = -1;
+
+        /// <summary>
+        /// Password (Redis <c>requirepass</c>, i.e. the <c>default</c> ACL user); overrides <c>password=</c> of
+        /// <see cref="ConnectionString"/>. <c>${environment:REDIS_PASSWORD}</c> in it is expanded
+        /// once at start (no other layout renderer). Never logged (a plain string for the reason given on <see cref="ConnectionString"/>).
+        /// Named ACL users need StackExchange.Redis 2.2+ and are not supported by this build (1.2.6).
+        /// </summary>
+        /// <remarks>Default: none.</remarks>
+        public string? Password { get; set; }
+
+        /// <summary>Connect with TLS (same as <c>ssl=true</c> in the connection string).</summary>
+        /// <remarks>Default: <c>false</c>.</remarks>
+        public bool Ssl { get; set; }
+
+        /// <summary>The name the server certificate must carry, when it differs from the host connected to.</summary>
+        /// <remarks>Default: the host name.</remarks>
+        public string? SslHost { get; set; }
+
+        /// <summary>A CA certificate file (PEM or DER) to trust for the server certificate, for private CAs.</summary>
+        /// <remarks>Default: none (the system's trusted roots).</remarks>
+        public string? SslCaCertificateFile { get; set; }
+
+        /// <summary>The list, stream or channel name. May use layout renderers (rendered per event).</summary>
+        /// <remarks>Default: <c>plume_log_list</c> (the list a Plumelog server reads).</remarks>
+        public Layout Key { get; set; } = "plume_log_list";
+
+        /// <summary>How events are stored: <c>List</c> (RPUSH), <c>Stream</c> (XADD) or <c>Channel</c> (PUBLISH).</summary>
+        /// <remarks>Default: <c>List</c>.</remarks>
+        public RedisDataType DataType { get; set; } = RedisDataType.List;
+
+        /// <summary>With <c>Stream</c>: trim the stream to about this many entries (<c>MAXLEN ~</c>); <c>0</c> never trims.</summary>
+        /// <remarks>Default: <c>0</c>.</remarks>
+        public long MaxLength { get; set; }
+
+        /// <summary>With <c>Stream</c>: the entry field that holds the rendered event.</summary>
+        /// <remarks>Default: <c>message</c>.</remarks>
+        public string StreamField { get; set; } = "message";
+
+        /// <summary>How long to wait for the connection to be made and for each batch's reply before retrying.</summary>
+        /// <remarks>Default: <c>5000</c> ms.</remarks>
+        public int TimeoutMilliseconds { get; set; } = 5000;
+
+        /// <summary>Whether the connection to Redis is currently up (false before the first batch).</summary>
+        public bool IsConnected => _connection?.IsConnected == true;
+
+        /// <inheritdoc/>
+        protected override void InitializeTarget()
+        {
+            var options = BuildOptions();
+            if (Layout is null)
+                throw new NLogConfigurationException($"RedisTarget '{Name}': Layout is required.");
+            if (Key is null)
+                throw new NLogConfigurationException($"RedisTarget '{Name}': Key is required.");
+            if (!Enum.IsDefined(DataType))
+                throw Invalid(nameof(DataType), DataType, "must be List, Stream or Channel");
+            if (MaxLength < 0)
+                throw Invalid(nameof(MaxLength), MaxLength, "must be 0 (no trim) or more");
+            if (string.IsNullOrEmpty(StreamField))
+                throw new NLogConfigurationException($"RedisTarget '{Name}': StreamField must not be empty.");
+            RequirePositive(TimeoutMilliseconds, nameof(TimeoutMilliseconds));
+            if (Database < -1)
+                throw Invalid(nameof(Database), Database, "must be -1 (the connection's default) or a database number");
+            if (!string.IsNullOrEmpty(SslCaCertificateFile) && !File.Exists(SslCaCertificateFile))
+                throw new NLogConfigurationException($"RedisTarget '{Name}': SslCaCertificateFile '{SslCaCertificateFile}' does not exist.");
+
+            base.InitializeTarget();
+
+            _timeout = TimeSpan.FromMilliseconds(TimeoutMilliseconds);
+            _payloadLayout = Utf8LayoutRenderer.Unwrap(Layout);
+            _fixedKey = Key is SimpleLayout { IsFixedText: true } fixedKey ? fixedKey.FixedText : null;
+            _sender = new RedisBatchSender(DataType, MaxLength, StreamField);
+            _fatalFailureLogged = 0;
+            _connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
+            InternalLogger.Info("{0}: writing to Redis {1} ({2} '{3}')", this, _connection.Description, DataType, Key);
+        }
+
+        /// <summary>RenderItem touches only its own scratch buffers, so the next batch renders while one is sent.</summary>
+        protected override bool OverlapRenderingWithSend => true;
+
+        /// <inheritdoc/>
+        protected override KeyValuePair<string, byte[]> RenderItem(LogEventInfo logEvent, out int sizeBytes)
+        {
+            string key = _fixedKey ?? Key.Render(logEvent);
+            if (key.Length == 0)
+                throw new InvalidOperationException("Key rendered an empty name.");
+            var payload = Utf8LayoutRenderer.RenderToArray(_payloadLayout ?? Layout, logEvent, _scratch);
+            sizeBytes = payload.Length;
+            return new KeyValuePair<string, byte[]>(key, payload);
+        }
+
+        /// <inheritdoc/>
+        protected override async Task SendBatchAsync(NetworkBatch<KeyValuePair<string, byte[]>> batch, CancellationToken cancellationToken)
+        {
+            var connection = _connection ?? throw new InvalidOperationException("The Redis target is not initialized.");
+            var database = await connection.GetDatabaseAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            // StackExchange.Redis 1.2.6 has no timeout on async commands; a half-open socket would hang the batch.
+            await _sender!.SendAsync(database, batch).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <inheritdoc/>
+        protected override FailureKind ClassifyFailure(Exception exception)
+        {
+            var kind = RedisFailures.Classify(exception);
+            var cause = exception;
+            var connection = _connection;
+            bool refused = RedisFailures.IsTlsFailure(exception) || RedisFailures.IsAuthenticationFailure(exception);
+            if (refused)
+            {
+                connection?.NoteAuthenticationFailure(exception);
+            }
+            else if (kind == FailureKind.Retriable && RedisFailures.IsConnectionFailure(exception) && connection?.AuthenticationFailure is { } handshake)
+            {
+                // "No connection available" while the last handshake was refused: same cause, same verdict.
+                kind = FailureKind.Fatal;
+                cause = handshake;
+            }
+
+            if (kind == FailureKind.Fatal && Interlocked.Exchange(ref _fatalFailureLogged, 1) == 0)
+            {
+                // Once per target: the base also warns per dropped batch, this says what to fix.
+                if (RedisFailures.IsTlsFailure(cause))
+                    InternalLogger.Error(cause, "{0}: the TLS handshake with Redis failed (server certificate not trusted or name mismatch); set SslCaCertificateFile or SslHost. Batches are dropped as 'rejected' until it is fixed.", this);
+                else if (RedisFailures.IsAuthenticationFailure(cause))
+                    InternalLogger.Error(cause, "{0}: Redis refused authentication (NOAUTH/WRONGPASS); check Password or password= of ConnectionString. Batches are dropped as 'rejected' until it is fixed.", this);
+                else
+                    InternalLogger.Error(cause, "{0}: Redis refused the batch permanently; it is dropped as 'rejected'.", this);
+            }
+            return kind;
+        }
+
+        /// <inheritdoc/>
+        protected override void CloseTransport(TimeSpan timeout)
+        {
+            var connection = _connection;
+            _connection = null;
+            connection?.Close(timeout);
+        }
+
+        private ConfigurationOptions BuildOptions()
+        {
+            var nullEvent = LogEventInfo.CreateNullEvent();
+            string? connectionString = SecretText.Expand(ConnectionString, $"RedisTarget '{Name}': ConnectionString");
+            string? host = Host?.Render(nullEvent);
+            ConfigurationOptions options;
+            if (!string.IsNullOrWhiteSpace(connectionString))
+            {
+                try
+                {
+                    options = ConfigurationOptions.Parse(connectionString);
+                }
+                catch (ArgumentException ex)
+                {
+                    // The client's message names the keyword, never a value.
+                    throw new NLogConfigurationException($"RedisTarget '{Name}': ConnectionString is invalid: {ex.Message}");
+                }
+                if (options.EndPoints.Count == 0)
+                    throw new NLogConfigurationException($"RedisTarget '{Name}': ConnectionString names no endpoint (host:port).");
+            }
+            else if (!string.IsNullOrWhiteSpace(host))
+            {
+                if (Port < 1 || Port > 65535)
+                    throw Invalid(nameof(Port), Port, "must be between 1 and 65535");
+                options = new ConfigurationOptions();
+                options.EndPoints.Add(host, Port);
+            }
+            else
+            {
+                throw new NLogConfigurationException($"RedisTarget '{Name}': Host or ConnectionString is required.");
+            }
+
+            string? password = SecretText.Expand(Password, $"RedisTarget '{Name}': Password");
+            if (!string.IsNullOrEmpty(password))
+                options.Password = password;
+            if (Ssl)
+                options.Ssl = true;
+            if (!string.IsNullOrEmpty(SslHost))
+                options.SslHost = SslHost;
+
+            // Never fail or block at startup: connect in the background and keep reconnecting.
+            options.AbortOnConnectFail = false;
+            if (options.ConnectTimeout == 5000)
+                options.ConnectTimeout = TimeoutMilliseconds;
+            options.ReconnectRetryPolicy = new ExponentialRetry(250, 5000);
+            options.ClientName ??= "NLog.Targets.PyLog";
+            return options;
+        }
+
+        private void OnConnectionEvent(string what, Exception? exception)
+        {
+            if (exception is null)
+                InternalLogger.Info("{0}: {1}", this, what);
+            else
+                WarnRateLimited(exception, "{1}", what);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+namespace NLog.Targets.PyLog
+{
+    /// <summary>The <c>Compression</c> option of the SLS target.</summary>
+    public enum SlsCompression
+    {
+        /// <summary>Raw LZ4 block (<c>x-log-compresstype: lz4</c>), through the system's liblz4.</summary>
+        Lz4,
+
+        /// <summary>zlib format, RFC 1950 (<c>x-log-compresstype: deflate</c>).</summary>
+        Deflate,
+
+        /// <summary>No compression: no <c>x-log-compresstype</c> header is sent.</summary>
+        None,
+    }
+}
