@@ -24,12 +24,24 @@ namespace NLog.Targets.PyLog.Tests.Failover
   <rules><logger name='*' minlevel='Trace' writeTo='{wrapper}' /></rules>
 </nlog>";
 
+        private static void PollOrExplain(Func<bool> condition, string what, Func<string> state)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (!condition())
+            {
+                if (watch.ElapsedMilliseconds > 30000)
+                    Assert.Fail($"Timed out waiting for: {what}; {state()}");
+                System.Threading.Thread.Sleep(5);
+            }
+        }
+
         [TestMethod]
         public void NetworkPrimaryDyingUnderLoadLosesNothingThroughTheWrapper()
         {
             const string wrapperName = "bp-fo", groupName = "fo-in-bp";
             using var wrapperMetrics = new MetricCollector(wrapperName);
             using var groupMetrics = new MetricCollector(groupName);
+            using var childMetrics = new MetricCollector("net-primary");
             using var factory = TestLogFactory.FromXml(Config(wrapperName, groupName));
             var wrapper = factory.Configuration!.FindTargetByName<BackpressureTargetWrapper>(wrapperName);
             Assert.IsNotNull(wrapper);
@@ -53,7 +65,9 @@ namespace NLog.Targets.PyLog.Tests.Failover
                     logger.Info("{0}-{1}", t, i);
             });
             factory.Flush(TimeSpan.FromSeconds(30));
-            Poll.Until(() => primary.DeliveredCount + backup.Written.Count >= threads * perThread, "every event delivered somewhere");
+            PollOrExplain(() => primary.DeliveredCount + backup.Written.Count >= threads * perThread,
+                "every event delivered somewhere",
+                () => $"primary delivered {primary.DeliveredCount}, attempts {primary.Attempts}; backup {backup.Written.Count}; child drops {string.Join(",", childMetrics.All.Where(r => r.Instrument == PyLogMetrics.EventsDroppedName).Select(r => r.Tags["reason"] + "=" + r.Value))}; wrapper drops {wrapperMetrics.Sum(PyLogMetrics.EventsDroppedName)}");
 
             var all = primary.Delivered().Concat(backup.Written).ToList();
             Assert.AreEqual(threads * perThread, all.Count, "nothing lost, nothing twice");

@@ -84,7 +84,8 @@ namespace NLog.Targets.PyLog.Tests.Failover
             var fallbackPath = folder.File("fallback.log");
             Poll.Until(() => ReadLines(fallbackPath).Length >= 300, "the outage's 300 events in the file", 20000);
             watch.Stop();
-            CollectionAssert.AreEqual(Enumerable.Range(0, 300).Select(i => "b" + i).ToList(), ReadLines(fallbackPath).ToList(), "every event of the outage in the file, once, in order");
+            var outage = ReadLines(fallbackPath).ToList();
+            CollectionAssert.AreEqual(Enumerable.Range(0, 300).Select(i => "b" + i).ToList(), outage, "every event of the outage in the file, once, in order; got " + outage.Count + ": " + string.Join(",", outage));
             Assert.AreSame(file, group.CurrentTarget);
             Assert.AreEqual(1, switches.Count);
             Assert.AreSame(redis, switches.Single().From);
