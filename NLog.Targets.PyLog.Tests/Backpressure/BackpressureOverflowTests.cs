@@ -24,7 +24,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
                 w.FullPolicy = BackpressureFullPolicy.DiscardLowLevel;
                 w.BlockTimeoutMilliseconds = 5000;
             }, batchDelayMilliseconds: 1);
-            using var metrics = new BackpressureMetricsCapture(bed.Name);
+            using var metrics = new MetricCollector(bed.Name);
             var raised = new List<EventDroppedEventArgs>();
             bed.Wrapper.EventDropped += (_, e) => { lock (raised) raised.Add(e); };
 
@@ -57,7 +57,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
                 w.FullPolicy = BackpressureFullPolicy.Block;
                 w.BlockTimeoutMilliseconds = 10000;
             }, batchDelayMilliseconds: 1);
-            using var metrics = new BackpressureMetricsCapture(bed.Name);
+            using var metrics = new MetricCollector(bed.Name);
 
             var logged = bed.Flood(producers: 4, perProducer: 2000);
             bed.Factory.Flush(s_timeout);
@@ -89,7 +89,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
                 w.FullPolicy = BackpressureFullPolicy.Discard;
                 w.BlockTimeoutMilliseconds = 5000;
             }, batchDelayMilliseconds: 1);
-            using var metrics = new BackpressureMetricsCapture(bed.Name);
+            using var metrics = new MetricCollector(bed.Name);
 
             var logged = bed.Flood(producers: 6, perProducer: 2000);
             bed.Factory.Flush(s_timeout);
@@ -117,7 +117,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
                 w.FullPolicy = BackpressureFullPolicy.Discard;
                 w.BlockTimeoutMilliseconds = 50;
             });
-            using var metrics = new BackpressureMetricsCapture(bed.Name);
+            using var metrics = new MetricCollector(bed.Name);
             var consumerHeld = bed.Inner.Gate;
             consumerHeld.Reset();
 

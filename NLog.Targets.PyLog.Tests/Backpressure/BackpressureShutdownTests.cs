@@ -49,7 +49,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
                 w.BatchSize = 50;
                 w.FullPolicy = BackpressureFullPolicy.Block;
             }, batchDelayMilliseconds: 2);
-            using var metrics = new BackpressureMetricsCapture(bed.Name);
+            using var metrics = new MetricCollector(bed.Name);
             bed.Inner.Gate.Reset();
             bed.Logger.Info("held");
             Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, s_timeout, "consumer holds the first batch");
@@ -75,7 +75,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
                 w.BatchSize = 10;
                 w.ShutdownTimeoutMilliseconds = 200;
             });
-            using var metrics = new BackpressureMetricsCapture(bed.Name);
+            using var metrics = new MetricCollector(bed.Name);
             bed.Inner.Gate.Reset();
             bed.Logger.Info("held");
             Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, s_timeout, "consumer holds the first batch");

@@ -22,7 +22,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         {
             using var bed = new BackpressureTestBed(w => { w.QueueLimit = 1000; w.BatchSize = 20; });
             bed.Inner.ThrowOnPrefix = "boom";
-            using var metrics = new BackpressureMetricsCapture(bed.Name);
+            using var metrics = new MetricCollector(bed.Name);
             var raised = new List<EventDroppedEventArgs>();
             bed.Wrapper.EventDropped += (_, e) => { lock (raised) raised.Add(e); };
 
@@ -61,7 +61,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
                     w.BatchSize = 4;
                     w.FullPolicy = BackpressureFullPolicy.Discard;
                 }, batchDelayMilliseconds: 1);
-                using var metrics = new BackpressureMetricsCapture(bed.Name);
+                using var metrics = new MetricCollector(bed.Name);
                 bed.Flood(producers: 4, perProducer: 1000);
                 bed.Factory.Flush(s_timeout);
                 Assert.IsTrue(metrics.DroppedTotal(DropReasons.QueueFull) > 100, "the flood must drop many events");
@@ -85,7 +85,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             var config = new LoggingConfiguration();
             config.AddRuleForAllLevels(wrapper);
             using var factory = new LogFactory { ThrowConfigExceptions = true, Configuration = config };
-            using var metrics = new BackpressureMetricsCapture(name);
+            using var metrics = new MetricCollector(name);
             var logger = factory.GetLogger("async");
 
             var threads = Enumerable.Range(0, 4).Select(p => new Thread(() =>

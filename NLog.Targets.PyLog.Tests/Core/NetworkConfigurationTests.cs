@@ -29,6 +29,29 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
+        public void InvalidPyLogJsonLayoutOptionFailsTheLoad()
+        {
+            // NLog 6.2 only logs a layout's own configuration error; the target rethrows it.
+            string xml = @"<nlog throwConfigExceptions='true'>
+  <targets><target type='FakeNetwork' name='json'><layout type='PyLogJson' maskProperties='a,,b' /></target></targets>
+  <rules><logger name='*' writeTo='json' /></rules>
+</nlog>";
+            var ex = Assert.ThrowsExactly<NLogConfigurationException>(() => TestLogFactory.FromXml(xml));
+            StringAssert.Contains(Flatten(ex), "MaskProperties", StringComparison.OrdinalIgnoreCase);
+        }
+
+        [TestMethod]
+        public void InvalidPyLogJsonLayoutOptionFailsAnArchiveFileLoad()
+        {
+            string xml = @"<nlog throwConfigExceptions='true'>
+  <targets><target type='ArchiveFile' name='file' fileName='${tempdir}/pylog-never-written.log'><layout type='PyLogJson' maxRecursionLimit='-1' /></target></targets>
+  <rules><logger name='*' writeTo='file' /></rules>
+</nlog>";
+            var ex = Assert.ThrowsExactly<NLogConfigurationException>(() => TestLogFactory.FromXml(xml));
+            StringAssert.Contains(Flatten(ex), "MaxRecursionLimit", StringComparison.OrdinalIgnoreCase);
+        }
+
+        [TestMethod]
         public void ValidOptionsLoadFromXml()
         {
             string xml = @"<nlog throwConfigExceptions='true'>

@@ -19,7 +19,7 @@ namespace NLog.Targets.PyLog.Tests.Files
         {
             using var folder = new FilesTempFolder();
             string logs = Path.Combine(folder.Path, "logs");
-            using var metrics = new FilesMetricListener("deleted-dir");
+            using var metrics = new MetricCollector("deleted-dir");
             var target = new ArchiveFileTarget(new FilesFakeClock(s_now))
             {
                 Name = "deleted-dir",
@@ -58,7 +58,7 @@ namespace NLog.Targets.PyLog.Tests.Files
             using var folder = new FilesTempFolder();
             string blocker = folder.File("logs");
             File.WriteAllText(blocker, "a file where the log folder should be");
-            using var metrics = new FilesMetricListener("unwritable");
+            using var metrics = new MetricCollector("unwritable");
             var dropped = new ConcurrentBag<EventDroppedEventArgs>();
             var target = new ArchiveFileTarget(new FilesFakeClock(s_now))
             {
@@ -104,7 +104,7 @@ namespace NLog.Targets.PyLog.Tests.Files
         {
             if (!File.Exists("/dev/full"))
                 Assert.Fail("This test needs /dev/full (Linux) to simulate a full disk.");
-            using var metrics = new FilesMetricListener("disk-full");
+            using var metrics = new MetricCollector("disk-full");
             var target = new ArchiveFileTarget(new FilesFakeClock(s_now))
             {
                 Name = "disk-full",

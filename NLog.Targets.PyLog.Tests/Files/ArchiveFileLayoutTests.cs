@@ -35,7 +35,7 @@ namespace NLog.Targets.PyLog.Tests.Files
         public void ThrowingLayout_DropsOnlyThatEvent_CountedAsInvalid()
         {
             using var folder = new FilesTempFolder();
-            using var metrics = new FilesMetricListener("bad-layout");
+            using var metrics = new MetricCollector("bad-layout");
             var target = new ArchiveFileTarget(new FilesFakeClock(s_now))
             {
                 Name = "bad-layout",

@@ -46,6 +46,31 @@ namespace NLog.Targets.PyLog.Tests.Support
             return Matching(instrument, tags).Select(r => r.Value).ToList();
         }
 
+        public long Sent => (long)Sum(PyLogMetrics.EventsSentName);
+
+        public long SyncFallback => (long)Sum(PyLogMetrics.SyncFallbackName);
+
+        /// <summary>Sum of <c>pylog.events.dropped</c> for a reason (and a level, when given).</summary>
+        public long Dropped(string reason, string? level = null)
+        {
+            return level is null
+                ? (long)Sum(PyLogMetrics.EventsDroppedName, ("reason", reason))
+                : (long)Sum(PyLogMetrics.EventsDroppedName, ("reason", reason), ("level", level));
+        }
+
+        public long Dropped(LogLevel level, string reason) => Dropped(reason, level.Name);
+
+        public long DroppedTotal(string reason) => Dropped(reason);
+
+        /// <summary>Reads the gauge <c>pylog.queue.size</c> for this target now; -1 when it published nothing.</summary>
+        public long ReadQueueSize()
+        {
+            int before = _recorded.Count;
+            Observe();
+            var fresh = _recorded.Skip(before).Where(r => r.Instrument == PyLogMetrics.QueueSizeName).ToList();
+            return fresh.Count == 0 ? -1 : (long)fresh[fresh.Count - 1].Value;
+        }
+
         /// <summary>Polls observable instruments (gauges) now.</summary>
         public void Observe() => _listener.RecordObservableInstruments();
 

@@ -47,6 +47,16 @@ namespace NLog.Targets.PyLog.Core
             Encoding.UTF8.GetBytes(text.AsSpan(), output);
         }
 
+        /// <summary>
+        /// NLog 6.2 only logs a layout's configuration error; a target carrying a PyLogJson layout
+        /// calls this from <c>InitializeTarget</c> so that an invalid option fails the load.
+        /// </summary>
+        public static void ThrowIfInvalid(Layout? layout)
+        {
+            if (layout != null && Unwrap(layout) is PyLogJsonLayout json)
+                json.ThrowIfInvalid();
+        }
+
         /// <summary>Renders to a new array of exactly the rendered length (for APIs that take <c>byte[]</c>).</summary>
         public static byte[] RenderToArray(Layout layout, LogEventInfo logEvent, ArrayBufferWriter<byte> scratch)
         {

@@ -98,6 +98,7 @@ namespace NLog.Targets.PyLog.Core
                 throw Invalid(nameof(CloseTimeoutMilliseconds), CloseTimeoutMilliseconds, "must be 0 or more");
 
             base.InitializeTarget();
+            Utf8LayoutRenderer.ThrowIfInvalid(Layout);
         }
 
         /// <summary>Retries are owned by the batching pipeline; NLog's own retry is disabled.</summary>

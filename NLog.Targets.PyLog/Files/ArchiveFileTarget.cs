@@ -134,6 +134,7 @@ namespace NLog.Targets.PyLog
         protected override void InitializeTarget()
         {
             base.InitializeTarget();
+            Utf8LayoutRenderer.ThrowIfInvalid(Layout);
             var nullEvent = LogEventInfo.CreateNullEvent();
             string fileName = FileName is null ? string.Empty : RenderLogEvent(FileName, nullEvent);
             if (string.IsNullOrWhiteSpace(fileName))
