@@ -73,6 +73,9 @@ namespace NLog.Targets.PyLog.Tests.Failover
             for (int i = 0; i < 200; i++)
                 logger.Info("a{0}", i);
             Poll.Until(() => client.ListLength("fo-list") == 200, "200 events in Redis");
+            // Applied is not acknowledged: a batch whose reply the kill cuts off fails (at-least-once)
+            // and would rightly go to the file too. Kill only once the target has seen every reply.
+            Poll.Until(() => redisMetrics.Sum(PyLogMetrics.EventsSentName) == 200, "Redis acknowledged the 200 events");
             Assert.AreEqual(0, ReadLines(file.FileName!.Render(LogEventInfo.CreateNullEvent())).Length);
 
             // Killed: the events logged during the outage end up in the file.

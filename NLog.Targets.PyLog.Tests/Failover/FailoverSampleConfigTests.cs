@@ -35,6 +35,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
             using var server = RedisServer.Start();
             using var folder = new FilesTempFolder();
             using var metrics = new MetricCollector("failover");
+            using var sentMetrics = new MetricCollector("plumelog");
             string xml = File.ReadAllText(samplePath)
                 .Replace("port=\"6379\"", "port=\"" + server.Port + "\"", StringComparison.Ordinal)
                 .Replace("value=\"${basedir}/logs\"", "value=\"" + folder.Path + "\"", StringComparison.Ordinal);
@@ -59,6 +60,8 @@ namespace NLog.Targets.PyLog.Tests.Failover
             using (var client = server.Client())
             {
                 Poll.Until(() => client.ListLength("plume_log_list") == 50, "50 Plumelog records in Redis");
+                // Kill only once the target has the replies too (an unacknowledged batch would also go to the file).
+                Poll.Until(() => sentMetrics.Sum(PyLogMetrics.EventsSentName) == 50, "Redis acknowledged the 50 records");
                 Assert.IsTrue(client.ListRange("plume_log_list").Select(Content).SequenceEqual(Enumerable.Range(0, 50).Select(i => "up" + i)));
             }
 
