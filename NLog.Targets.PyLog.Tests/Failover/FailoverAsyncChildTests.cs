@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using NLog.Targets.PyLog.Core;
+using NLog.Targets.PyLog.Tests.Support;
+
+namespace NLog.Targets.PyLog.Tests.Failover
+{
+    /// <summary>Children that fail asynchronously: NLog AsyncTaskTargets, and this package's network targets (the FailedEventsHandler hook).</summary>
+    [TestClass]
+    public sealed class FailoverAsyncChildTests
+    {
+        [TestMethod]
+        public void AsyncTaskTargetFailingLaterFailsOverWithoutLosingItsQueuedEvents()
+        {
+            const string name = "fo-async-child";
+            using var metrics = new MetricCollector(name);
+            var primary = new FlakyAsyncTaskTarget { Name = "async-primary", Down = true, FailAfterMilliseconds = 50 };
+            var secondary = new FlakyTarget("secondary");
+            var group = new FailoverTarget(name, primary, secondary);
+            var switches = new ConcurrentQueue<FailoverSwitchedEventArgs>();
+            group.Switched += (_, e) => switches.Enqueue(e);
+            using var factory = TestLogFactory.With(group);
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 200; i++)
+                logger.Info("m{0}", i);
+            Poll.Until(() => secondary.Written.Count >= 200, "all 200 events in the secondary");
+
+            var written = secondary.Written.ToList();
+            Assert.AreEqual(200, written.Count);
+            Assert.AreEqual(200, written.Distinct().Count(), "no event twice");
+            Assert.AreEqual(0, primary.Written.Count);
+            Assert.IsTrue(primary.FailedBatches >= 1);
+            Assert.AreEqual(1, switches.Count);
+            Assert.AreEqual("async-primary lost its connection", switches.Single().Exception?.Message);
+            Assert.AreEqual(1, metrics.Sum(PyLogMetrics.FailoverSwitchesName, ("from", "async-primary"), ("to", "secondary")));
+        }
+
+        [TestMethod]
+        public void FlushWaitsForEventsReSentDuringTheFlush()
+        {
+            // The primary fails only when it writes, inside the flush; the events it fails must
+            // still be in the (slow, batching) secondary when Flush returns.
+            var primary = new FlakyAsyncTaskTarget { Name = "async-primary", Down = true, FailAfterMilliseconds = 100, TaskDelayMilliseconds = 50 };
+            var secondary = new FlakyAsyncTaskTarget { Name = "async-secondary", FailAfterMilliseconds = 50, TaskDelayMilliseconds = 200 };
+            using var factory = TestLogFactory.With(new FailoverTarget("fo-flush", primary, secondary));
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 50; i++)
+                logger.Info("m{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(10));
+
+            Assert.AreEqual(50, secondary.Written.Count, "Flush returned before the re-sent events were written");
+        }
+
+        [TestMethod]
+        public void NetworkChildFailureReachesTheGroupWithinSecondsAndIsNotCountedAsItsDrop()
+        {
+            const string name = "fo-network";
+            using var groupMetrics = new MetricCollector(name);
+            using var childMetrics = new MetricCollector("net-primary");
+            var primary = new FakeNetworkTarget
+            {
+                Name = "net-primary",
+                LingerMilliseconds = 10,
+                Behaviour = (_, _) => throw new TimeoutException("connect timed out"),
+            };
+            var secondary = new FlakyTarget("secondary");
+            var group = new FailoverTarget(name, primary, secondary);
+            var switches = new ConcurrentQueue<FailoverSwitchedEventArgs>();
+            group.Switched += (_, e) => switches.Enqueue(e);
+            using var factory = TestLogFactory.With(group);
+            var logger = factory.GetLogger("t");
+            Assert.AreEqual(2, primary.RetryCount, "the default -1 (forever) is capped by ChildRetryCount");
+
+            var watch = Stopwatch.StartNew();
+            for (int i = 0; i < 100; i++)
+                logger.Info("m{0}", i);
+            Poll.Until(() => secondary.Written.Count >= 100, "all 100 events in the secondary");
+            watch.Stop();
+
+            Assert.IsTrue(watch.Elapsed < TimeSpan.FromSeconds(5), $"failure detected in {watch.Elapsed}");
+            CollectionAssert.AreEquivalent(Enumerable.Range(0, 100).Select(i => "m" + i).ToList(), secondary.Written.ToList());
+            Assert.IsTrue(primary.Attempts >= 3 && primary.Attempts % 3 == 0, $"each batch tried three times (RetryCount 2), then handed over: {primary.Attempts} attempts");
+            Assert.AreEqual(0, childMetrics.Sum(PyLogMetrics.EventsDroppedName), "events the group took over are not the child's drops");
+            Assert.AreEqual(1, switches.Count);
+            Assert.IsInstanceOfType<TimeoutException>(switches.Single().Exception);
+            Assert.AreEqual(1, groupMetrics.Sum(PyLogMetrics.FailoverSwitchesName, ("from", "net-primary"), ("to", "secondary")));
+        }
+
+        [TestMethod]
+        public void NetworkPrimaryRecoversOnlyWhenItsProbeIsDelivered()
+        {
+            const string name = "fo-network-recovery";
+            using var log = new InternalLogCapture(LogLevel.Info);
+            var clock = new ManualTimeProvider();
+            int down = 1;
+            var primary = new FakeNetworkTarget
+            {
+                Name = "net-primary",
+                LingerMilliseconds = 0,
+                RetryDelayMilliseconds = 5,
+                Behaviour = (_, _) => Volatile.Read(ref down) == 1 ? throw new TimeoutException("connect timed out") : Task.CompletedTask,
+            };
+            var secondary = new FlakyTarget("secondary");
+            var group = new FailoverTarget(name, primary, secondary) { RetryPrimaryAfterSeconds = 30, TimeProvider = clock };
+            using var factory = TestLogFactory.With(group);
+            var logger = factory.GetLogger("t");
+
+            logger.Info("a0");
+            Poll.Until(() => secondary.Written.Count == 1, "a0 failed over");
+
+            // Still down at the first probe: the probed event comes back to the secondary.
+            clock.Advance(TimeSpan.FromSeconds(30));
+            logger.Info("probe1");
+            Poll.Until(() => secondary.Written.Contains("probe1"), "the failed probe's event in the secondary");
+            Assert.AreSame(secondary, group.CurrentTarget);
+            Poll.Until(() => log.Find(LogLevel.Info, name).Any(m => m.Message.Contains("still failing", StringComparison.Ordinal)), "a notice for the failed probe");
+
+            Volatile.Write(ref down, 0);
+            logger.Info("a1");
+            Assert.AreSame(secondary, group.CurrentTarget, "no probe before the interval");
+            clock.Advance(TimeSpan.FromSeconds(30));
+            logger.Info("probe2");
+            Poll.Until(() => ReferenceEquals(group.CurrentTarget, primary), "recovery after the delivered probe");
+            logger.Info("b0");
+            factory.Flush(TimeSpan.FromSeconds(5));
+
+            CollectionAssert.AreEqual(new[] { "a0", "probe1", "a1" }, secondary.Written.ToList());
+            CollectionAssert.AreEqual(new[] { "probe2", "b0" }, primary.Delivered());
+            Assert.AreEqual(1, log.Find(LogLevel.Info, name).Count(m => m.Message.Contains("recovered", StringComparison.Ordinal)), log.Dump());
+        }
+
+        [TestMethod]
+        public void ShutdownWithEventsQueuedInADeadNetworkPrimaryHandsThemToTheSecondary()
+        {
+            const string name = "fo-shutdown";
+            using var groupMetrics = new MetricCollector(name);
+            using var childMetrics = new MetricCollector("net-primary");
+            var primary = new FakeNetworkTarget
+            {
+                Name = "net-primary",
+                LingerMilliseconds = 60_000,   // everything waits in the open batch until flushed
+                RetryDelayMilliseconds = 10,
+                Behaviour = (_, _) => throw new TimeoutException("connect timed out"),
+            };
+            var secondary = new FlakyTarget("secondary");
+            var factory = TestLogFactory.With(new FailoverTarget(name, primary, secondary));
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 300; i++)
+                logger.Info("m{0}", i);
+            factory.Shutdown();
+
+            Assert.AreEqual(300, secondary.Written.Count, "every event queued in the dead primary reached the secondary by the end of Shutdown()");
+            Assert.AreEqual(300, secondary.Written.Distinct().Count());
+            Assert.AreEqual(0, childMetrics.Sum(PyLogMetrics.EventsDroppedName));
+            Assert.AreEqual(0, groupMetrics.Sum(PyLogMetrics.FailoverAllFailedName));
+        }
+
+        [TestMethod]
+        public void NetworkChildFailingWithEveryChildDownIsCountedByTheGroup()
+        {
+            const string name = "fo-network-all-down";
+            using var metrics = new MetricCollector(name);
+            var primary = new FlakyTarget("primary", down: true);
+            var last = new FakeNetworkTarget
+            {
+                Name = "net-last",
+                LingerMilliseconds = 0,
+                RetryDelayMilliseconds = 1,
+                Behaviour = (_, _) => throw new FakeFatalException("401 unauthorized"),
+            };
+            using var factory = TestLogFactory.With(new FailoverTarget(name, primary, last));
+            var logger = factory.GetLogger("t");
+
+            for (int i = 0; i < 10; i++)
+                logger.Warn("m{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(5));
+
+            Poll.Until(() => metrics.Sum(PyLogMetrics.FailoverAllFailedName) == 10, "10 events counted in all_failed");
+            Assert.AreEqual(10, metrics.Sum(PyLogMetrics.EventsDroppedName, ("level", "Warn"), ("reason", DropReasons.WriteFailed)));
+        }
+    }
+}
