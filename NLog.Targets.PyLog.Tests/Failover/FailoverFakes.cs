@@ -101,34 +101,4 @@ namespace NLog.Targets.PyLog.Tests.Failover
 
         public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
     }
-
-    /// <summary>Captures NLog's internal log (from the given level) for the lifetime of the instance.</summary>
-    public sealed class InternalLogCapture : IDisposable
-    {
-        private readonly LogLevel _previousLevel;
-        private readonly ConcurrentQueue<InternalLogEventArgs> _messages = new ConcurrentQueue<InternalLogEventArgs>();
-
-        public InternalLogCapture(LogLevel level)
-        {
-            _previousLevel = InternalLogger.LogLevel;
-            InternalLogger.LogLevel = level;
-            InternalLogger.InternalEventOccurred += OnMessage;
-        }
-
-        /// <summary>Messages of the given level mentioning <paramref name="text"/> (e.g. the target's name).</summary>
-        public IReadOnlyList<InternalLogEventArgs> Find(LogLevel level, string text)
-        {
-            return _messages.Where(m => m.Level == level && m.Message.Contains(text, StringComparison.Ordinal)).ToList();
-        }
-
-        public string Dump() => string.Join(Environment.NewLine, _messages.Select(m => m.Level + " " + m.Message));
-
-        public void Dispose()
-        {
-            InternalLogger.InternalEventOccurred -= OnMessage;
-            InternalLogger.LogLevel = _previousLevel;
-        }
-
-        private void OnMessage(object? sender, InternalLogEventArgs e) => _messages.Enqueue(e);
-    }
 }

@@ -31,33 +31,4 @@ namespace NLog.Targets.PyLog.Tests.Redis
             return document.RootElement.Clone();
         }
     }
-
-    /// <summary>Collects NLog internal-log lines while alive (restores the previous level after).</summary>
-    internal sealed class InternalLogCapture : IDisposable
-    {
-        private readonly LogLevel _previous;
-        private readonly ConcurrentQueue<string> _lines = new ConcurrentQueue<string>();
-
-        public InternalLogCapture(LogLevel level)
-        {
-            _previous = InternalLogger.LogLevel;
-            InternalLogger.LogLevel = level;
-            InternalLogger.InternalEventOccurred += OnEvent;
-        }
-
-        public IReadOnlyCollection<string> Lines => _lines.ToArray();
-
-        public string All => string.Join("\n", _lines);
-
-        public void Dispose()
-        {
-            InternalLogger.InternalEventOccurred -= OnEvent;
-            InternalLogger.LogLevel = _previous;
-        }
-
-        private void OnEvent(object? sender, InternalLogEventArgs e)
-        {
-            _lines.Enqueue(e.Level + " " + e.Message + (e.Exception is null ? string.Empty : " | " + e.Exception));
-        }
-    }
 }
