@@ -164,6 +164,76 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
+        public void EventsAFullNetworkChildQueueDiscardsSpillToTheNextChildWithoutASwitch()
+        {
+            // The primary's send hangs (a server that accepts the connection and never answers)
+            // while its retries have not yet failed the batch: its NLog queue fills, and what it
+            // discards must reach the secondary instead of being lost.
+            const string name = "fo-overflow";
+            using var groupMetrics = new MetricCollector(name);
+            using var childMetrics = new MetricCollector("net-primary");
+            var hung = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var primary = new FakeNetworkTarget
+            {
+                Name = "net-primary",
+                BatchSize = 5,
+                QueueLimit = 20,
+                LingerMilliseconds = 0,
+                Behaviour = (_, _) => hung.Task,
+            };
+            var secondary = new FlakyTarget("secondary");
+            var group = new FailoverTarget(name, primary, secondary);
+            using var factory = TestLogFactory.With(group);
+            var logger = factory.GetLogger("t");
+
+            logger.Info("m0");
+            Poll.Until(() => primary.Attempts == 1, "the first send is hanging");
+            for (int i = 1; i < 200; i++)
+                logger.Info("m{0}", i);
+            Assert.IsTrue(secondary.Written.Count >= 150, $"the overflow went to the secondary at once ({secondary.Written.Count} events there)");
+            Assert.AreSame(primary, group.CurrentTarget, "a full queue is not a failure: no switch");
+
+            hung.SetResult();
+            factory.Flush(TimeSpan.FromSeconds(10));
+
+            var everywhere = primary.Delivered().Concat(secondary.Written).ToList();
+            CollectionAssert.AreEquivalent(Enumerable.Range(0, 200).Select(i => "m" + i).ToList(), everywhere, "every event once, in one child or the other");
+            Assert.AreEqual(0, childMetrics.Sum(PyLogMetrics.EventsDroppedName), "spilled events are not the child's drops");
+            Assert.AreEqual(0, groupMetrics.Sum(PyLogMetrics.FailoverSwitchesName));
+            Assert.AreEqual(0, groupMetrics.Sum(PyLogMetrics.FailoverAllFailedName));
+        }
+
+        [TestMethod]
+        public void AFullQueueInTheLastNetworkChildIsCountedAsItsOwnDrop()
+        {
+            const string name = "fo-overflow-last";
+            using var childMetrics = new MetricCollector("net-last");
+            var hung = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var primary = new FlakyTarget("primary", down: true);
+            var last = new FakeNetworkTarget
+            {
+                Name = "net-last",
+                BatchSize = 5,
+                QueueLimit = 20,
+                LingerMilliseconds = 0,
+                Behaviour = (_, _) => hung.Task,
+            };
+            using var factory = TestLogFactory.With(new FailoverTarget(name, primary, last));
+            var logger = factory.GetLogger("t");
+
+            logger.Error("m0");
+            Poll.Until(() => last.Attempts == 1, "the first send is hanging");
+            for (int i = 1; i < 100; i++)
+                logger.Error("m{0}", i);
+            hung.SetResult();
+            factory.Flush(TimeSpan.FromSeconds(10));
+
+            var dropped = childMetrics.Sum(PyLogMetrics.EventsDroppedName, ("reason", DropReasons.QueueFull), ("level", "Error"));
+            Assert.IsTrue(dropped > 0, "nothing after the last child: its queue discards and counts");
+            Assert.AreEqual(100, last.Delivered().Count + dropped, "every event delivered or counted");
+        }
+
+        [TestMethod]
         public void NetworkChildFailingWithEveryChildDownIsCountedByTheGroup()
         {
             const string name = "fo-network-all-down";

@@ -75,6 +75,13 @@ namespace NLog.Targets.PyLog.Core
         /// </summary>
         internal Func<IReadOnlyList<LogEventInfo>, Exception, bool>? FailedEventsHandler { get; set; }
 
+        /// <summary>
+        /// When set, receives each event NLog's queue discards on overflow (QueueLimit reached);
+        /// returning true means the caller took it over (a failover group wrote it to its next
+        /// child) and it is not counted as dropped.
+        /// </summary>
+        internal Func<LogEventInfo, bool>? OverflowHandler { get; set; }
+
         /// <summary>The value of the <c>target</c> metric tag.</summary>
         internal string MetricName => string.IsNullOrEmpty(Name) ? GetType().Name : Name;
 
@@ -123,8 +130,27 @@ namespace NLog.Targets.PyLog.Core
 
         internal void OnQueueOverflow(object? sender, LogEventDroppedEventArgs e)
         {
+            var overflow = OverflowHandler;
+            if (overflow != null && HandOverflow(overflow, e.DroppedLogEventInfo))
+            {
+                WarnRateLimited(null, "queue is full (QueueLimit {1}); events spill over to the failover group's next target", QueueLimit);
+                return;
+            }
             CountDropped(e.DroppedLogEventInfo.Level, DropReasons.QueueFull, 1, null);
             WarnRateLimited(null, "queue is full (QueueLimit {1}); events are being discarded", QueueLimit);
+        }
+
+        private bool HandOverflow(Func<LogEventInfo, bool> overflow, LogEventInfo logEvent)
+        {
+            try
+            {
+                return overflow(logEvent);
+            }
+            catch (Exception ex)
+            {
+                InternalLogger.Warn(ex, "{0}: overflow handler threw", this);
+                return false;
+            }
         }
 
         internal void CountDropped(LogLevel level, string reason, int count, Exception? exception)

@@ -250,6 +250,22 @@ namespace NLog.Targets.PyLog
             return true;
         }
 
+        /// <summary>
+        /// A network child's queue is full (its server is slow or down and its retries are still
+        /// running): the event it discards goes to the next child instead of being lost. No
+        /// switch: a burst is not a failure, and the child's own failures decide that.
+        /// </summary>
+        internal bool OnNetworkChildOverflow(int child, LogEventInfo logEvent)
+        {
+            int next = child + 1;
+            if (!IsInitialized || next >= _children.Length)
+                return false;   // nothing after it (or the group is closed): the child counts its own loss
+
+            var write = new FailoverWrite(this, logEvent, s_ignoreContinuation, next, 2, probe: false);
+            _children[next].WriteAsyncLogEvent(write.ToAsyncLogEvent());
+            return true;
+        }
+
         private int SelectChild(out bool probe)
         {
             probe = false;

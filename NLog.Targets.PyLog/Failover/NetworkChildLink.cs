@@ -10,7 +10,8 @@ namespace NLog.Targets.PyLog.Failover
     /// Connects a child backed by one of this package's network targets (directly or under
     /// wrappers) to its group. Such a child completes an event's continuation when the event
     /// joins a batch, not when it is delivered, so its outcome is learnt here instead: failed
-    /// batches through <see cref="PyLogNetworkTarget.FailedEventsHandler"/>, successful ones
+    /// batches through <see cref="PyLogNetworkTarget.FailedEventsHandler"/>, events its full
+    /// queue discards through <see cref="PyLogNetworkTarget.OverflowHandler"/>, successful ones
     /// through <see cref="PyLogNetworkTarget.DeliveryReported"/>.
     /// </summary>
     internal sealed class NetworkChildLink
@@ -19,6 +20,7 @@ namespace NLog.Targets.PyLog.Failover
         private readonly int _child;
         private readonly PyLogNetworkTarget _network;
         private readonly Func<IReadOnlyList<LogEventInfo>, Exception, bool> _failedEvents;
+        private readonly Func<LogEventInfo, bool> _overflow;
         private readonly EventHandler<DeliveryReportedEventArgs> _deliveryReported;
 
         private NetworkChildLink(FailoverTarget group, int child, PyLogNetworkTarget network)
@@ -27,6 +29,7 @@ namespace NLog.Targets.PyLog.Failover
             _child = child;
             _network = network;
             _failedEvents = OnFailedEvents;
+            _overflow = OnOverflow;
             _deliveryReported = OnDeliveryReported;
         }
 
@@ -47,6 +50,7 @@ namespace NLog.Targets.PyLog.Failover
 
             var link = new NetworkChildLink(group, index, network);
             network.FailedEventsHandler = link._failedEvents;
+            network.OverflowHandler = link._overflow;
             network.DeliveryReported += link._deliveryReported;
             return link;
         }
@@ -55,6 +59,8 @@ namespace NLog.Targets.PyLog.Failover
         {
             if (ReferenceEquals(_network.FailedEventsHandler, _failedEvents))
                 _network.FailedEventsHandler = null;
+            if (ReferenceEquals(_network.OverflowHandler, _overflow))
+                _network.OverflowHandler = null;
             _network.DeliveryReported -= _deliveryReported;
         }
 
@@ -72,6 +78,11 @@ namespace NLog.Targets.PyLog.Failover
         private bool OnFailedEvents(IReadOnlyList<LogEventInfo> events, Exception exception)
         {
             return _group.OnNetworkChildFailed(_child, events, exception);
+        }
+
+        private bool OnOverflow(LogEventInfo logEvent)
+        {
+            return _group.OnNetworkChildOverflow(_child, logEvent);
         }
 
         private void OnDeliveryReported(object? sender, DeliveryReportedEventArgs e)
