@@ -38,12 +38,18 @@ namespace NLog.Targets.PyLog.Demo
             _listener.Start();
         }
 
-        /// <summary>Prints the sums; "delivered" counts only final destinations, not the wrappers in front of them.</summary>
-        public void Print(TextWriter output, ISet<string> wrapperNames)
+        /// <summary>
+        /// Prints the sums. "Delivered" counts only final destinations, not the wrappers in front
+        /// of them; "dropped" leaves out a wrapper's <c>write_failed</c> when the target inside it
+        /// is one of this package's, which has counted that loss itself.
+        /// </summary>
+        public void Print(TextWriter output, ISet<string> wrapperNames, ISet<string> wrappersOverCountingTargets)
         {
             var rows = _sums.Select(kv => (Parts: kv.Key.Split('|'), kv.Value)).OrderBy(r => r.Parts[0]).ThenBy(r => r.Parts[1]).ToList();
             long sent = rows.Where(r => r.Parts[0] == "pylog.events.sent" && !wrapperNames.Contains(r.Parts[1])).Sum(r => r.Value);
-            long dropped = rows.Where(r => r.Parts[0] == "pylog.events.dropped").Sum(r => r.Value);
+            long dropped = rows.Where(r => r.Parts[0] == "pylog.events.dropped"
+                    && !(r.Parts[3] == DropReasons.WriteFailed && wrappersOverCountingTargets.Contains(r.Parts[1])))
+                .Sum(r => r.Value);
             output.WriteLine(rows.Count == 0
                 ? "Metrics:   none published (this config uses no NLog.Targets.PyLog target)"
                 : $"Delivered: {sent:N0} (pylog.events.sent)   Dropped: {dropped:N0} (pylog.events.dropped)");

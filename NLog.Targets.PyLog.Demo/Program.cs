@@ -58,12 +58,15 @@ namespace NLog.Targets.PyLog.Demo
             var targets = LogManager.Configuration?.AllTargets ?? (IReadOnlyCollection<Target>)Array.Empty<Target>();
             var outputs = Describe(targets);
             var wrapperNames = new HashSet<string>(targets.OfType<WrapperTargetBase>().Select(t => t.Name));
+            var wrappersOverCountingTargets = new HashSet<string>(targets.OfType<WrapperTargetBase>()
+                .Where(t => t.WrappedTarget?.GetType().Assembly == typeof(PyLogMetrics).Assembly)
+                .Select(t => t.Name));
             LogManager.Shutdown();
 
             Console.WriteLine();
             Console.WriteLine($"Logged:    {logged:N0} events in {loggingTime.TotalSeconds:F2} s = {logged / loggingTime.TotalSeconds:N0} events/s (logging calls)");
             Console.WriteLine($"Flushed:   after {deliveredTime.TotalSeconds:F2} s = {logged / deliveredTime.TotalSeconds:N0} events/s end to end");
-            metrics.Print(Console.Out, wrapperNames);
+            metrics.Print(Console.Out, wrapperNames, wrappersOverCountingTargets);
             Console.WriteLine("Output:");
             foreach (var line in outputs)
                 Console.WriteLine("  " + line);
