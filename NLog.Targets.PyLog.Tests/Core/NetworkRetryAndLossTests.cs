@@ -194,6 +194,40 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
+        public void AFlushRequestNLogDiscardsFromAFullQueueIsNotCountedAsALostEvent()
+        {
+            // AsyncTaskTarget queues a flush as a marker event (LogLevel.Off); a full queue may
+            // discard it like any event.
+            const string name = "overflow-flush";
+            using var metrics = new MetricCollector(name);
+            using var gate = new ManualResetEventSlim(false);
+            var target = new FakeNetworkTarget
+            {
+                Name = name,
+                BatchSize = 5,
+                QueueLimit = 5,
+                LingerMilliseconds = 0,
+                Behaviour = (_, ct) => Task.Run(() => gate.Wait(ct), ct),
+            };
+            using var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("t");
+
+            logger.Info("m0");
+            Poll.Until(() => target.Attempts == 1, "the first send is blocked");
+            for (int i = 1; i < 6; i++)
+                logger.Info("m{0}", i);
+            target.Flush(_ => { });        // the marker joins the full queue, pushing out m1
+            for (int i = 6; i < 20; i++)
+                logger.Info("m{0}", i);    // ... and is pushed out itself
+            gate.Set();
+            factory.Flush(TimeSpan.FromSeconds(10));
+
+            Assert.AreEqual(0, metrics.Sum(PyLogMetrics.EventsDroppedName, ("level", "Off")), "the flush marker is no event");
+            double dropped = metrics.Sum(PyLogMetrics.EventsDroppedName, ("reason", DropReasons.QueueFull));
+            Assert.AreEqual(20, target.DeliveredCount + dropped, "delivered + dropped == logged");
+        }
+
+        [TestMethod]
         public void FailedEventsHandlerTakesOverInsteadOfDropping()
         {
             const string name = "takeover";

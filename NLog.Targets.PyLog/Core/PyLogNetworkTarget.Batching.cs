@@ -356,7 +356,7 @@ namespace NLog.Targets.PyLog.Core
                 }
 
                 var delay = BackoffDelay(attempts);
-                WarnRateLimited(failure, "send failed, retrying with backoff (next in {1} ms)", (int)delay.TotalMilliseconds);
+                WarnRateLimited(failure, "send failed, retrying with backoff (next in {1} ms)", (int)delay.TotalMilliseconds, retryNotice: true);
                 try
                 {
                     await Task.Delay(delay, token).ConfigureAwait(false);
@@ -406,7 +406,7 @@ namespace NLog.Targets.PyLog.Core
             PyLogMetrics.EventsSent(MetricName, delivered);
             PyLogMetrics.BatchSent(MetricName, batch.Count, elapsed.TotalMilliseconds);
             if (tally.Rejected > 0)
-                InternalLogger.Warn(tally.LastError, "{0}: {1} events of a batch were rejected by the destination", this, tally.Rejected);
+                WarnRateLimited(tally.LastError, "{1} events of a batch were rejected by the destination", tally.Rejected);
             ReportDelivery(delivered, tally.Rejected, attempts, elapsed, tally.LastError);
         }
 
@@ -440,7 +440,7 @@ namespace NLog.Targets.PyLog.Core
             if (!takenOver)
             {
                 CountDropped(pending, reason, failure);
-                InternalLogger.Warn(failure, "{0}: dropped a batch of {1} events ({2}) after {3} attempts", this, pending.Count, reason, attempts);
+                WarnRateLimited(failure, "dropped a batch: {1}", $"{pending.Count} events ({reason}) after {attempts} attempts");
             }
             ReportDelivery(tally.Delivered, pending.Count + tally.Rejected, attempts, Stopwatch.GetElapsedTime(started), failure);
         }

@@ -28,8 +28,9 @@ namespace NLog.Targets.PyLog.Core
         private static readonly LogLevel[] s_levels = { LogLevel.Trace, LogLevel.Debug, LogLevel.Info, LogLevel.Warn, LogLevel.Error, LogLevel.Fatal };
 
         private readonly object _warnLock = new object();
-        private long _lastWarnTimestamp;
-        private int _suppressedWarnings;
+        // Two windows: [0] losses, [1] retries, so that a retry notice never hides the loss that follows it.
+        private readonly long[] _lastWarnTimestamp = new long[2];
+        private readonly int[] _suppressedWarnings = new int[2];
 
         /// <summary>Sets the defaults of a network target.</summary>
         protected PyLogNetworkTarget()
@@ -130,6 +131,13 @@ namespace NLog.Targets.PyLog.Core
 
         internal void OnQueueOverflow(object? sender, LogEventDroppedEventArgs e)
         {
+            if (e.DroppedLogEventInfo.Level == LogLevel.Off)
+            {
+                // AsyncTaskTarget queues a flush request as a LogLevel.Off marker event; no log event
+                // was lost (the flush it stood for is not completed by NLog: it runs into its timeout).
+                InternalLogger.Debug("{0}: queue is full; NLog discarded a queued flush request", this);
+                return;
+            }
             var overflow = OverflowHandler;
             if (overflow != null && HandOverflow(overflow, e.DroppedLogEventInfo))
             {
@@ -205,21 +213,26 @@ namespace NLog.Targets.PyLog.Core
             }
         }
 
-        /// <summary>One warning per 10 s at most; the ones in between are counted and mentioned in the next.</summary>
-        internal void WarnRateLimited(Exception? exception, string message, object? argument)
+        /// <summary>
+        /// One warning per 10 s at most, separately for losses and for retry notices; the ones in
+        /// between are counted and mentioned in the next.
+        /// </summary>
+        internal void WarnRateLimited(Exception? exception, string message, object? argument, bool retryNotice = false)
         {
+            int window = retryNotice ? 1 : 0;
             long now = System.Diagnostics.Stopwatch.GetTimestamp();
             int suppressed;
             lock (_warnLock)
             {
-                if (_lastWarnTimestamp != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(_lastWarnTimestamp, now).TotalSeconds < 10)
+                long last = _lastWarnTimestamp[window];
+                if (last != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(last, now).TotalSeconds < 10)
                 {
-                    _suppressedWarnings++;
+                    _suppressedWarnings[window]++;
                     return;
                 }
-                _lastWarnTimestamp = now;
-                suppressed = _suppressedWarnings;
-                _suppressedWarnings = 0;
+                _lastWarnTimestamp[window] = now;
+                suppressed = _suppressedWarnings[window];
+                _suppressedWarnings[window] = 0;
             }
             InternalLogger.Warn(exception, "{0}: " + message + " ({2} similar warnings suppressed)", this, argument, suppressed);
         }
