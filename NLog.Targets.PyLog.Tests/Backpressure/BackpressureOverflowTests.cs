@@ -141,6 +141,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             Assert.AreEqual(1, delivered.Count(e => e.Message == "the error"));
             Assert.AreEqual(21, delivered.Count(e => e.Level == LogLevel.Info) + metrics.Dropped(LogLevel.Info, DropReasons.QueueFull));
             Assert.AreEqual(16, metrics.Dropped(LogLevel.Info, DropReasons.QueueFull), "1 held + 4 queued of 21");
+            Assert.AreEqual(delivered.Length, metrics.Sent, "sent counts the caller's-thread write too");
         }
     }
 }

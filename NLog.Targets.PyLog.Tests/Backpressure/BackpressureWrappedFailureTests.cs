@@ -102,5 +102,35 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             Assert.AreEqual(4000, inner.Count, "flush returns after the AsyncTaskTarget wrote everything");
             Poll.Until(() => metrics.Sent == 4000, s_timeout, "sent counted as the async target completes");
         }
+
+        [TestMethod]
+        public void NetworkTargetWrapped_WhoseQueueDiscards_StillHasEveryAcceptedEventCountedAsSent()
+        {
+            // NLog's AsyncTaskTarget never completes an event its full queue discards, so the
+            // wrapper's batch holding it never completes; the other events of that batch must
+            // still be counted as sent.
+            string name = "bp-net-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var hung = new System.Threading.Tasks.TaskCompletionSource(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
+            var inner = new FakeNetworkTarget { Name = name + "-inner", BatchSize = 5, QueueLimit = 20, LingerMilliseconds = 0, Behaviour = (_, _) => hung.Task };
+            var wrapper = new BackpressureTargetWrapper(name, inner) { QueueLimit = 1000, BatchSize = 50, FullPolicy = BackpressureFullPolicy.Block };
+            var config = new LoggingConfiguration();
+            config.AddRuleForAllLevels(wrapper);
+            using var factory = new LogFactory { ThrowConfigExceptions = true, Configuration = config };
+            using var metrics = new MetricCollector(name);
+            using var innerMetrics = new MetricCollector(name + "-inner");
+            var logger = factory.GetLogger("net");
+
+            logger.Info("m0");
+            Poll.Until(() => inner.Attempts == 1, s_timeout, "the inner send is hanging");
+            for (int i = 1; i < 200; i++)
+                logger.Info("m{0}", i);
+            Poll.Until(() => innerMetrics.DroppedTotal(DropReasons.QueueFull) > 0, s_timeout, "the inner queue discards");
+            hung.SetResult();
+            factory.Flush(s_timeout);
+
+            long innerDropped = innerMetrics.DroppedTotal(DropReasons.QueueFull);
+            Assert.AreEqual(200, inner.DeliveredCount + innerDropped, "the inner target delivered or counted every event");
+            Poll.Until(() => metrics.Sent == inner.DeliveredCount, s_timeout, $"the wrapper counts as sent what the inner target took ({metrics.Sent} vs {inner.DeliveredCount})");
+        }
     }
 }

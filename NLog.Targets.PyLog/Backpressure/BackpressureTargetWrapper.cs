@@ -405,16 +405,14 @@ namespace NLog.Targets.PyLog
                 return;
             }
 
-            if (!fallback)
+            if (fallback)
             {
-                wrapped.WriteAsyncLogEvent(logEvent);
-                return;
+                PyLogMetrics.SyncFallback(Name ?? string.Empty);
+                if (Interlocked.Exchange(ref _syncFallbackWarned, 1) == 0)
+                    InternalLogger.Warn("{0}: queue stayed full for BlockTimeoutMilliseconds={1}; writing on the caller's thread (counted in pylog.events.sync_fallback; such events may precede older queued ones).", this, BlockTimeoutMilliseconds);
             }
 
-            PyLogMetrics.SyncFallback(Name ?? string.Empty);
-            if (Interlocked.Exchange(ref _syncFallbackWarned, 1) == 0)
-                InternalLogger.Warn("{0}: queue stayed full for BlockTimeoutMilliseconds={1}; writing on the caller's thread (counted in pylog.events.sync_fallback; such events may precede older queued ones).", this, BlockTimeoutMilliseconds);
-
+            // Rare paths (the caller's-thread fallback, leftovers at close): counted one by one.
             var ledger = _ledger;
             var level = logEvent.LogEvent.Level;
             var original = logEvent.Continuation;
@@ -422,6 +420,8 @@ namespace NLog.Targets.PyLog
             {
                 if (ex != null)
                     ledger?.Record(DropLedger.WriteFailed, level, ex);
+                else
+                    ledger?.RecordSent();
                 original(ex);
             }));
         }

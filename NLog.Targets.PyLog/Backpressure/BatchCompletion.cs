@@ -8,9 +8,12 @@ namespace NLog.Targets.PyLog.Backpressure
 {
     /// <summary>
     /// Tracks one batch handed to the wrapped target: each event gets a per-slot continuation
-    /// (created once per pooled instance, so nothing is allocated per event) that counts a
-    /// failure by level, then calls the event's original continuation. When the last event of the
-    /// batch completes, the successes are counted as sent and the instance returns to its pool.
+    /// (created once per pooled instance, so nothing is allocated per event) that counts it as
+    /// sent or, by level, as failed, then calls the event's original continuation. When the last
+    /// event of the batch completes, the count is published and the instance returns to its pool.
+    /// An event the wrapped target never completes (NLog's AsyncTaskTarget discarding it from a
+    /// full queue) keeps its batch out of the pool; the others are still counted and published
+    /// with the next batch.
     /// </summary>
     /// <remarks>
     /// Synchronous targets complete the batch inside <c>WriteAsyncLogEvents</c>; asynchronous ones
@@ -26,7 +29,6 @@ namespace NLog.Targets.PyLog.Backpressure
         private readonly int[] _done;
         private int _count;
         private int _remaining;
-        private int _failed;
 
         internal BatchCompletion(BatchCompletionPool pool, int capacity)
         {
@@ -49,7 +51,6 @@ namespace NLog.Targets.PyLog.Backpressure
         {
             int count = batch.Count;
             _count = count;
-            _failed = 0;
             for (int i = 0; i < count; i++)
             {
                 var logEvent = batch[i];
@@ -79,10 +80,9 @@ namespace NLog.Targets.PyLog.Backpressure
             var original = _originals[index];
             _originals[index] = null;
             if (error != null)
-            {
-                Interlocked.Increment(ref _failed);
                 _pool.Ledger.Record(DropLedger.WriteFailed, _levels[index], error);
-            }
+            else
+                _pool.Ledger.RecordSent();
 
             try
             {
@@ -99,7 +99,7 @@ namespace NLog.Targets.PyLog.Backpressure
         {
             if (Interlocked.Decrement(ref _remaining) != 0)
                 return;
-            PyLogMetrics.EventsSent(_pool.Owner.Name ?? string.Empty, _count - Volatile.Read(ref _failed));
+            _pool.Ledger.PublishSent();
             _pool.Return(this);
         }
     }

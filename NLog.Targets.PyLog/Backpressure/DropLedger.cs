@@ -6,8 +6,8 @@ using NLog.Targets.PyLog.Core;
 namespace NLog.Targets.PyLog.Backpressure
 {
     /// <summary>
-    /// Accumulates losses by reason and level with one interlocked add per event, and publishes
-    /// them in aggregate: the <c>pylog.events.dropped</c> counter, the wrapper's
+    /// Accumulates losses by reason and level, and deliveries, with one interlocked add per event,
+    /// and publishes them in aggregate: the <c>pylog.events.sent</c> counter, the <c>pylog.events.dropped</c> counter, the wrapper's
     /// <c>EventDropped</c> event (one per reason and level, with a count) and at most one
     /// <see cref="InternalLogger"/> warning per <see cref="WarningInterval"/>.
     /// </summary>
@@ -35,6 +35,7 @@ namespace NLog.Targets.PyLog.Backpressure
         private int _publishing;
         private long _nextProducerPublish;
         private long _nextWarning;
+        private long _sent;
 
         public DropLedger(Target owner, Action<EventDroppedEventArgs> raise)
         {
@@ -58,6 +59,17 @@ namespace NLog.Targets.PyLog.Backpressure
                 Interlocked.Exchange(ref _hasPending, 1);
         }
 
+        /// <summary>Counts events the wrapped target completed without an error; published in aggregate.</summary>
+        public void RecordSent() => Interlocked.Increment(ref _sent);
+
+        /// <summary>Publishes the events counted as sent since the last call.</summary>
+        public void PublishSent()
+        {
+            long sent = Interlocked.Exchange(ref _sent, 0);
+            if (sent > 0)
+                PyLogMetrics.EventsSent(_owner.Name ?? string.Empty, sent);
+        }
+
         /// <summary>Called by a dropping producer: publishes only when nobody has for a while (a stuck consumer).</summary>
         public void PublishIfStale()
         {
@@ -73,6 +85,7 @@ namespace NLog.Targets.PyLog.Backpressure
             try
             {
                 Volatile.Write(ref _nextProducerPublish, Environment.TickCount64 + ProducerPublishIntervalMs);
+                PublishSent();
                 if (Interlocked.Exchange(ref _hasPending, 0) == 0)
                     return;
 
