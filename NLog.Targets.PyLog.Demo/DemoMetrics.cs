@@ -39,14 +39,15 @@ namespace NLog.Targets.PyLog.Demo
         }
 
         /// <summary>
-        /// Prints the sums. "Delivered" counts only final destinations, not the wrappers in front
-        /// of them; "dropped" leaves out a wrapper's <c>write_failed</c> when the target inside it
-        /// is one of this package's, which has counted that loss itself.
+        /// Prints the sums. A wrapper around one of this package's targets is left out of the
+        /// totals: the target inside counts the same events (delivered ones, and the failures the
+        /// wrapper re-counts as <c>write_failed</c>). A wrapper around another target is the only
+        /// one counting, so it stays in.
         /// </summary>
-        public void Print(TextWriter output, ISet<string> wrapperNames, ISet<string> wrappersOverCountingTargets)
+        public void Print(TextWriter output, ISet<string> wrappersOverCountingTargets)
         {
             var rows = _sums.Select(kv => (Parts: kv.Key.Split('|'), kv.Value)).OrderBy(r => r.Parts[0]).ThenBy(r => r.Parts[1]).ToList();
-            long sent = rows.Where(r => r.Parts[0] == "pylog.events.sent" && !wrapperNames.Contains(r.Parts[1])).Sum(r => r.Value);
+            long sent = rows.Where(r => r.Parts[0] == "pylog.events.sent" && !wrappersOverCountingTargets.Contains(r.Parts[1])).Sum(r => r.Value);
             long dropped = rows.Where(r => r.Parts[0] == "pylog.events.dropped"
                     && !(r.Parts[3] == DropReasons.WriteFailed && wrappersOverCountingTargets.Contains(r.Parts[1])))
                 .Sum(r => r.Value);

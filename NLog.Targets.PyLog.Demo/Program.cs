@@ -57,7 +57,6 @@ namespace NLog.Targets.PyLog.Demo
             var deliveredTime = watch.Elapsed;
             var targets = LogManager.Configuration?.AllTargets ?? (IReadOnlyCollection<Target>)Array.Empty<Target>();
             var outputs = Describe(targets);
-            var wrapperNames = new HashSet<string>(targets.OfType<WrapperTargetBase>().Select(t => t.Name));
             var wrappersOverCountingTargets = new HashSet<string>(targets.OfType<WrapperTargetBase>()
                 .Where(t => t.WrappedTarget?.GetType().Assembly == typeof(PyLogMetrics).Assembly)
                 .Select(t => t.Name));
@@ -66,7 +65,7 @@ namespace NLog.Targets.PyLog.Demo
             Console.WriteLine();
             Console.WriteLine($"Logged:    {logged:N0} events in {loggingTime.TotalSeconds:F2} s = {logged / loggingTime.TotalSeconds:N0} events/s (logging calls)");
             Console.WriteLine($"Flushed:   after {deliveredTime.TotalSeconds:F2} s = {logged / deliveredTime.TotalSeconds:N0} events/s end to end");
-            metrics.Print(Console.Out, wrapperNames, wrappersOverCountingTargets);
+            metrics.Print(Console.Out, wrappersOverCountingTargets);
             Console.WriteLine("Output:");
             foreach (var line in outputs)
                 Console.WriteLine("  " + line);
@@ -146,6 +145,11 @@ namespace NLog.Targets.PyLog.Demo
                 string detail = target switch
                 {
                     WrapperTargetBase wrapper => $"wraps '{wrapper.WrappedTarget?.Name}'",
+                    KafkaTarget kafka => $"Kafka topic '{Render(kafka.Topic)}' on {Render(kafka.BootstrapServers)}",
+                    RedisTarget redis => redis.Host is null
+                        ? $"Redis {redis.DataType} '{Render(redis.Key)}' (connection string)"
+                        : $"Redis {redis.DataType} '{Render(redis.Key)}' on {Render(redis.Host)}:{redis.Port}",
+                    SlsTarget sls => $"SLS logstore '{Render(sls.Logstore)}' of project '{Render(sls.Project)}' at {Render(sls.Endpoint)}",
                     _ => FileOf(target) ?? target.ToString() ?? kind,
                 };
                 lines.Add($"{target.Name} ({kind}): {detail}");
@@ -161,6 +165,8 @@ namespace NLog.Targets.PyLog.Demo
             string? archives = PathOf(target, "ArchiveFileName");
             return archives is null ? file : $"{file} (archives: {archives})";
         }
+
+        private static string Render(Layout? layout) => layout?.Render(LogEventInfo.CreateNullEvent()) ?? "";
 
         private static string? PathOf(Target target, string property)
         {
