@@ -279,6 +279,27 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
+        public void APropertyNamedLikeAPrefixedOne_GetsAnotherUnderscore_SoNoKeyRepeats()
+        {
+            var layout = new PyLogJsonLayout();
+            LogEventInfo logEvent = Event("real message");
+            logEvent.Properties["message"] = "p1";
+            logEvent.Properties["_message"] = "p2";
+            logEvent.Properties["__message"] = "p3";
+            logEvent.Properties["_other"] = "kept";
+
+            JsonElement json = RenderAndParse(layout, logEvent);
+
+            var names = json.EnumerateObject().Select(p => p.Name).ToList();
+            CollectionAssert.AllItemsAreUnique(names, string.Join(",", names));
+            Assert.AreEqual("real message", json.Str("message"));
+            Assert.AreEqual("p1", json.Str("_message"));
+            Assert.AreEqual("p2", json.Str("__message"));
+            Assert.AreEqual("p3", json.Str("___message"));
+            Assert.AreEqual("kept", json.Str("_other"));
+        }
+
+        [TestMethod]
         public void PropertiesNamedLikeFixedFieldsOrAttributes_GetAnUnderscorePrefix()
         {
             var layout = new PyLogJsonLayout();

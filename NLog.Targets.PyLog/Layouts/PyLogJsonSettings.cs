@@ -63,7 +63,7 @@ namespace NLog.Targets.PyLog.Layouts
         private EncodedNameCache.Entry CreateNameEntry(string name)
         {
             var prefix = new Utf8JsonBuffer(name.Length + 8);
-            if (IsReserved(name))
+            if (NeedsPrefix(name))
             {
                 prefix.WriteRaw(",\"_"u8);
                 prefix.WriteStringContent(name);
@@ -78,7 +78,23 @@ namespace NLog.Targets.PyLog.Layouts
             return new EncodedNameCache.Entry(name, prefix.WrittenSpan.ToArray(), Values.IsMasked(name), Exclude.Count > 0 && Exclude.Contains(name));
         }
 
-        /// <summary>Is <paramref name="name"/> a fixed field or a custom attribute (so a property of that name needs a prefix)?</summary>
+        /// <summary>
+        /// Does a property of this name get a <c>_</c> prefix? Yes for a fixed field or custom
+        /// attribute name, and for <c>_</c> + any name that gets one, so that properties named
+        /// <c>message</c> and <c>_message</c> come out as <c>_message</c> and <c>__message</c>.
+        /// </summary>
+        private bool NeedsPrefix(string name)
+        {
+            for (int start = 0; ; start++)
+            {
+                if (IsReserved(start == 0 ? name : name.Substring(start)))
+                    return true;
+                if (start >= name.Length || name[start] != '_')
+                    return false;
+            }
+        }
+
+        /// <summary>Is <paramref name="name"/> a fixed field or a custom attribute?</summary>
         public bool IsReserved(string name) => (_reservedLengths & (1UL << Math.Min(name.Length, 63))) != 0 && ReservedNames.Contains(name);
     }
 
