@@ -7,8 +7,8 @@ namespace NLog.Targets.PyLog.Backpressure
 {
     /// <summary>
     /// Accumulates losses by reason and level, and deliveries, with one interlocked add per event,
-    /// and publishes them in aggregate: the <c>pylog.events.sent</c> counter, the <c>pylog.events.dropped</c> counter, the wrapper's
-    /// <c>EventDropped</c> event (one per reason and level, with a count) and at most one
+    /// and publishes them in aggregate: the <c>pylog.events.sent</c> and <c>pylog.events.dropped</c>
+    /// counters, the wrapper's <c>EventDropped</c> event (one per reason and level, with a count) and at most one
     /// <see cref="InternalLogger"/> warning per <see cref="WarningInterval"/>.
     /// </summary>
     internal sealed class DropLedger
