@@ -50,6 +50,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
                 Port = server.Port,
                 Key = "fo-list",
                 LingerMilliseconds = 10,
+                RetryCount = 2,
                 RetryDelayMilliseconds = 50,
                 TimeoutMilliseconds = 1000,
                 Layout = new PlumelogLayout { AppName = "failover-tests", Env = "test" },

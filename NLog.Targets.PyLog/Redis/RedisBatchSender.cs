@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
 using NLog.Targets.PyLog.Core;
@@ -30,7 +29,6 @@ return #ARGV - 2";
         private readonly RedisDataType _dataType;
         private readonly RedisValue _maxLength;
         private readonly RedisValue _streamField;
-        private readonly List<string> _keys = new List<string>();
 
         public RedisBatchSender(RedisDataType dataType, long maxLength, string streamField)
         {
@@ -40,25 +38,25 @@ return #ARGV - 2";
         }
 
         /// <summary>Sends; throws the first failure after marking what did succeed.</summary>
-        public Task SendAsync(IDatabase database, NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        public Task SendAsync(IDatabase database, NetworkBatch<byte[]> batch)
         {
             if (_dataType == RedisDataType.Channel)
                 return PublishAsync(database, batch);
 
-            CollectKeys(batch);
-            if (_keys.Count == 1)
-                return SendKeyAsync(database, batch, _keys[0], 0);
+            var keys = batch.PendingKeys();
+            if (keys.Count == 1)
+                return SendKeyAsync(database, batch, keys[0]!);
 
             // Several keys (a layout Key): one command per key, pipelined in one batch.
             var redisBatch = database.CreateBatch();
-            var tasks = new Task[_keys.Count];
-            for (int k = 0; k < _keys.Count; k++)
-                tasks[k] = SendKeyAsync(redisBatch, batch, _keys[k], k);
+            var tasks = new Task[keys.Count];
+            for (int k = 0; k < keys.Count; k++)
+                tasks[k] = SendKeyAsync(redisBatch, batch, keys[k]!);
             redisBatch.Execute();
             return AwaitAllAsync(tasks);
         }
 
-        private async Task SendKeyAsync(IDatabaseAsync database, NetworkBatch<KeyValuePair<string, byte[]>> batch, string key, int keyIndex)
+        private async Task SendKeyAsync(IDatabaseAsync database, NetworkBatch<byte[]> batch, string key)
         {
             var values = ValuesFor(batch, key, _dataType == RedisDataType.Stream ? 2 : 0);
             if (_dataType == RedisDataType.Stream)
@@ -71,10 +69,10 @@ return #ARGV - 2";
             {
                 await database.ListRightPushAsync(key, values).ConfigureAwait(false);
             }
-            MarkDelivered(batch, key);
+            batch.MarkDeliveredWithKey(key);
         }
 
-        private static async Task PublishAsync(IDatabase database, NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        private static async Task PublishAsync(IDatabase database, NetworkBatch<byte[]> batch)
         {
             var redisBatch = database.CreateBatch();
             var tasks = new Task<long>[batch.Count];
@@ -82,8 +80,7 @@ return #ARGV - 2";
             {
                 if (batch.IsSettled(i))
                     continue;
-                var item = batch[i];
-                tasks[i] = redisBatch.PublishAsync(new RedisChannel(item.Key, RedisChannel.PatternMode.Literal), item.Value);
+                tasks[i] = redisBatch.PublishAsync(new RedisChannel(batch.KeyOf(i)!, RedisChannel.PatternMode.Literal), batch[i]);
             }
             redisBatch.Execute();
 
@@ -125,48 +122,16 @@ return #ARGV - 2";
                 ExceptionDispatchInfo.Capture(first).Throw();
         }
 
-        private void CollectKeys(NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        private static RedisValue[] ValuesFor(NetworkBatch<byte[]> batch, string key, int reserved)
         {
-            _keys.Clear();
-            string? last = null;
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (batch.IsSettled(i))
-                    continue;
-                string key = batch[i].Key;
-                if (ReferenceEquals(key, last) || key == last)
-                    continue;
-                last = key;
-                if (!_keys.Contains(key))
-                    _keys.Add(key);
-            }
-        }
-
-        private static RedisValue[] ValuesFor(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key, int reserved)
-        {
-            int count = 0;
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsSettled(i) && batch[i].Key == key)
-                    count++;
-            }
-            var values = new RedisValue[reserved + count];
+            var values = new RedisValue[reserved + batch.CountPendingWithKey(key)];
             int next = reserved;
             for (int i = 0; i < batch.Count; i++)
             {
-                if (!batch.IsSettled(i) && batch[i].Key == key)
-                    values[next++] = batch[i].Value;
+                if (batch.IsPendingWithKey(i, key))
+                    values[next++] = batch[i];
             }
             return values;
-        }
-
-        private static void MarkDelivered(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key)
-        {
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsSettled(i) && batch[i].Key == key)
-                    batch.MarkDelivered(i);
-            }
         }
     }
 }
