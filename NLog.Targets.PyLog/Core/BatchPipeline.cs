@@ -67,6 +67,16 @@ namespace NLog.Targets.PyLog.Core
 
         public bool IsServerDown => Volatile.Read(ref _consecutiveFailures) > 0;
 
+        /// <summary>
+        /// Whether a flush stops waiting once the server is known down: only when retries are
+        /// unbounded (RetryCount -1), where waiting would last as long as the outage. With bounded
+        /// retries every batch has its outcome within them, so the flush waits for it (a wrapper in
+        /// front, such as a FailoverGroup, then has the events back before the flush completes).
+        /// </summary>
+        private bool FlushStopsWhenDown => _retryCount < 0;
+
+        public bool AnswersFlushWhenDown => FlushStopsWhenDown;
+
         public async Task WriteAsync(IList<LogEventInfo> events)
         {
             // NLog starts this task while holding the target's lock: leave it before rendering.
@@ -92,9 +102,9 @@ namespace NLog.Targets.PyLog.Core
 
         public Task FlushAsync()
         {
-            if (IsServerDown)
+            if (FlushStopsWhenDown && IsServerDown)
                 return Task.CompletedTask;
-            var idle = WaitIdleAsync(stopWhenDown: true);
+            var idle = WaitIdleAsync(stopWhenDown: FlushStopsWhenDown);
             if (!idle.IsCompleted)
                 _ = SendOpenAsync(force: true);
             return idle;

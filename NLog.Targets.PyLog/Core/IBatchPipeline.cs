@@ -14,10 +14,13 @@ namespace NLog.Targets.PyLog.Core
         /// <summary>True while the last attempt to reach the server failed (reset by the next success).</summary>
         bool IsServerDown { get; }
 
+        /// <summary>True when a flush answers at once while the server is down (see <see cref="FlushAsync"/>).</summary>
+        bool AnswersFlushWhenDown { get; }
+
         /// <summary>Renders the events into batches; completes when they have joined one (not when delivered).</summary>
         Task WriteAsync(IList<LogEventInfo> events);
 
-        /// <summary>Completes when everything written so far has its outcome, or as soon as the server is known to be down.</summary>
+        /// <summary>Completes when everything written so far has its outcome, or, with unbounded retries, as soon as the server is known to be down.</summary>
         Task FlushAsync();
 
         /// <summary>

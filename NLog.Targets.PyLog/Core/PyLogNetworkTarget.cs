@@ -26,7 +26,8 @@ namespace NLog.Targets.PyLog.Core
     /// keeps one chunk in flight); its final outcome is reported later to the wrapper in front
     /// (BackpressureWrapper, FailoverGroup, DiskBufferWrapper) through the package's delivery
     /// contract, and to code through <see cref="EventDropped"/> and <see cref="DeliveryReported"/>.</para>
-    /// <para>Flush answers at once while the server is known to be down (the last attempt failed).
+    /// <para>With <c>RetryCount</c> -1 (retry until delivered), a flush answers at once while the
+    /// server is known to be down (the last attempt failed) instead of waiting out the outage.
     /// Closing delivers what NLog still queues and what is in flight until the close timeout; the
     /// network targets of one configuration share one such window (they drain at the same time).</para>
     /// <para>A transport is plugged in through <see cref="CreateTransport"/> (only this package's
@@ -189,7 +190,7 @@ namespace NLog.Targets.PyLog.Core
         protected override void FlushAsync(AsyncContinuation asyncContinuation)
         {
             var pipeline = _pipeline;
-            if (pipeline is null || pipeline.IsServerDown)
+            if (pipeline is null || (pipeline.AnswersFlushWhenDown && pipeline.IsServerDown))
             {
                 if (pipeline != null)
                     InternalLogger.Debug("{0}: flush answered at once: the server is down", this);
@@ -217,7 +218,7 @@ namespace NLog.Targets.PyLog.Core
                 static (_, state) =>
                 {
                     var (flush, p) = ((FlushAnswer, IBatchPipeline))state!;
-                    if (p.IsServerDown)
+                    if (p.AnswersFlushWhenDown && p.IsServerDown)
                         flush.Complete(null);
                 },
                 (answer, pipeline),
