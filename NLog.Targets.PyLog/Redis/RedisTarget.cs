@@ -63,7 +63,7 @@ namespace NLog.Targets.PyLog
         /// Password (Redis <c>requirepass</c>, i.e. the <c>default</c> ACL user); overrides <c>password=</c> of
         /// <see cref="ConnectionString"/>. <c>${environment:REDIS_PASSWORD}</c> in it is expanded
         /// once at start (no other layout renderer). Never logged (a plain string for the reason given on <see cref="ConnectionString"/>).
-        /// Named ACL users need StackExchange.Redis 2.2+ and are not supported by this build (1.2.6).
+        /// A named ACL user goes in the connection string (<c>user=app,password=...</c>).
         /// </summary>
         /// <remarks>Default: none.</remarks>
         public string? Password { get; set; }
@@ -176,6 +176,9 @@ namespace NLog.Targets.PyLog
             if (options.ConnectTimeout == 5000)
                 options.ConnectTimeout = TimeoutMilliseconds;
             options.ReconnectRetryPolicy = new ExponentialRetry(250, 5000);
+            // While disconnected, fail commands at once instead of parking them in the client's backlog
+            // (2.5+'s default): the target's own queue, retry and loss accounting own that wait.
+            options.BacklogPolicy = BacklogPolicy.FailFast;
             options.ClientName ??= "NLog.Targets.PyLog";
             return options;
         }
