@@ -33,8 +33,17 @@ for (int i = 4; i < args.Length; i++)
     }
 }
 
+// A kill that lands inside write() can cut that buffer short (the kernel stops at a page); the
+// tests pin what the others and the next start do, so the writing thread parks between lines first.
+var stopWriting = new ManualResetEventSlim();
+var parked = new ManualResetEventSlim();
 Action<string> stop = path =>
 {
+    if (hang == "compress")
+    {
+        stopWriting.Set();
+        parked.Wait();
+    }
     Console.Out.WriteLine("HANG " + path);
     Console.Out.Flush();
     Thread.Sleep(Timeout.Infinite);
@@ -72,7 +81,15 @@ Console.Out.Flush();
 var logger = factory.GetLogger("writer");
 string padding = new string('x', 40);
 for (int i = 0; i < lines; i++)
+{
+    if (stopWriting.IsSet)
+    {
+        // what it buffered is lost with the kill, as it would be; the lines before are in the file
+        parked.Set();
+        Thread.Sleep(Timeout.Infinite);
+    }
     logger.Info(writerId + ":" + i.ToString(CultureInfo.InvariantCulture) + ":" + padding);
+}
 factory.Shutdown();
 Console.Out.WriteLine("DONE");
 return 0;

@@ -183,7 +183,7 @@ namespace NLog.Targets.PyLog
             Array.Clear(_pendingByLevel);
             _failing = false;
 
-            Register(activePath);
+            Register(activePath, throwOnRefusal: true);
             _file = new ActiveFile(activePath, _rollLock);
             _worker = null;
             _roller = null;
@@ -398,6 +398,8 @@ namespace NLog.Targets.PyLog
             var file = _file!;
             try
             {
+                if (_registration is null)
+                    Register(file.Path, throwOnRefusal: false);
                 file.Open();
                 if (file.Length == 0 && Header != null)
                 {
@@ -490,15 +492,30 @@ namespace NLog.Targets.PyLog
             return pattern;
         }
 
-        /// <summary>Takes <c>FileName.lock</c> (and, with <see cref="ConcurrentWrites"/>, the roll lock); refuses a writer that does not fit.</summary>
-        private void Register(string activePath)
+        /// <summary>
+        /// Takes <c>FileName.lock</c> (and, with <see cref="ConcurrentWrites"/>, the roll locks). A writer
+        /// that does not fit is refused: at initialization with the configuration error, later (the
+        /// folder could not be created at start-up) with an <see cref="IOException"/> that drops the lines.
+        /// </summary>
+        private void Register(string activePath, bool throwOnRefusal)
         {
             string? directory = Path.GetDirectoryName(activePath);
-            if (!string.IsNullOrEmpty(directory))
-                Directory.CreateDirectory(directory);
-            _registration = WriterRegistration.TryAcquire(activePath, ConcurrentWrites, out string refusal);
-            if (_registration is null)
-                throw Invalid(nameof(FileName), refusal, activePath);
+            try
+            {
+                if (!string.IsNullOrEmpty(directory))
+                    Directory.CreateDirectory(directory);
+                _registration = WriterRegistration.TryAcquire(activePath, ConcurrentWrites, out string refusal);
+                if (_registration is null && throwOnRefusal)
+                    throw Invalid(nameof(FileName), refusal, activePath);
+                if (_registration is null)
+                    throw new IOException("ArchiveFile '" + Name + "': '" + activePath + "' " + refusal);
+            }
+            catch (Exception ex) when (throwOnRefusal && !ConcurrentWrites && (ex is IOException || ex is UnauthorizedAccessException))
+            {
+                // Single-process: as for the file itself, logging starts and the lock is taken when the folder can be written.
+                InternalLogger.Warn(ex, "{0}: Cannot create the lock file beside '{1}' yet", this, activePath);
+                return;
+            }
             if (ConcurrentWrites)
             {
                 _rollLock = new RollLock(activePath);
