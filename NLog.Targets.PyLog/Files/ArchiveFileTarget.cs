@@ -36,8 +36,6 @@ namespace NLog.Targets.PyLog
         private LineRenderer? _renderer;
         private ActiveFile? _file;
         private WriterRegistration? _registration;
-        private RollLock? _rollLock;
-        private RollLock? _workerRollLock;
         private ArchiveRoller? _roller;
         private ArchiveWorker? _worker;
         private ArchiveFilePattern? _pattern;
@@ -170,7 +168,7 @@ namespace NLog.Targets.PyLog
             string archiveName = ArchiveFileName is null ? string.Empty : RenderLogEvent(ArchiveFileName, nullEvent);
             _pattern = null;
             if (archiveName.Length > 0)
-                _pattern = ValidatePattern(ArchiveFilePattern.Parse(FullPath(archiveName), nameof(ArchiveFileName)), activePath);
+                _pattern = ArchiveFilePattern.Parse(FullPath(archiveName), nameof(ArchiveFileName)).ValidateFor(activePath, ArchiveAboveSize);
             else if (ArchiveAboveSize > 0 || MaxArchiveFiles > 0 || MaxArchiveDays > 0 || MaxTotalArchiveBytes > 0)
                 throw new NLogConfigurationException("ArchiveFile: ArchiveFileName is required when ArchiveAboveSize, MaxArchiveFiles, MaxArchiveDays or MaxTotalArchiveBytes is set.");
 
@@ -184,17 +182,18 @@ namespace NLog.Targets.PyLog
             _failing = false;
 
             Register(activePath, throwOnRefusal: true);
-            _file = new ActiveFile(activePath, _rollLock);
+            var rollLock = _registration?.RollLock;
+            _file = new ActiveFile(activePath, rollLock);
             _worker = null;
             _roller = null;
-            _rollLock?.EnterExclusive();    // start-up recovery and the first header run in one process at a time
+            rollLock?.EnterExclusive();    // start-up recovery and the first header run in one process at a time
             try
             {
                 if (_pattern != null)
                 {
                     var retention = new ArchiveRetention(_pattern, MaxArchiveFiles, MaxArchiveDays, MaxTotalArchiveBytes, Clock, this);
-                    _worker = new ArchiveWorker(retention, CompressionLevel, SyncArchivesToDisk, _workerRollLock, this);
-                    _roller = new ArchiveRoller(_pattern, _worker, Clock, activePath, _rollLock, this);
+                    _worker = new ArchiveWorker(retention, CompressionLevel, SyncArchivesToDisk, _registration?.WorkerRollLock, this);
+                    _roller = new ArchiveRoller(_pattern, _worker, Clock, activePath, rollLock, this);
                     try
                     {
                         _roller.Recover();
@@ -209,7 +208,7 @@ namespace NLog.Targets.PyLog
             }
             finally
             {
-                _rollLock?.Exit();
+                rollLock?.Exit();
             }
             if (FlushIntervalMilliseconds > 0)
                 _flushTimer = new Timer(static state => ((ArchiveFileTarget)state!).OnFlushTimer(), this, FlushIntervalMilliseconds, FlushIntervalMilliseconds);
@@ -480,18 +479,6 @@ namespace NLog.Targets.PyLog
             return total;
         }
 
-        private ArchiveFilePattern ValidatePattern(ArchiveFilePattern pattern, string activePath)
-        {
-            if (ArchiveAboveSize > 0 && !pattern.HasIndex)
-                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName needs %i when ArchiveAboveSize is set, so that several archives of one period get distinct names.");
-            if (!pattern.HasDate && ArchiveAboveSize == 0)
-                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName has no %d{...} and ArchiveAboveSize is 0, so the file would never roll; add %d{...} or set ArchiveAboveSize.");
-            string activeName = Path.GetFileName(activePath);
-            if ((pattern.TryMatch(activeName, out _, out _) || pattern.TryMatchUncompressed(activeName, out _, out _)) && PathsEqual(pattern.Directory, Path.GetDirectoryName(activePath) + Path.DirectorySeparatorChar))
-                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName matches FileName '" + activePath + "'; retention would delete the active file.");
-            return pattern;
-        }
-
         /// <summary>
         /// Takes <c>FileName.lock</c> (and, with <see cref="ConcurrentWrites"/>, the roll locks). A writer
         /// that does not fit is refused: at initialization with the configuration error, later (the
@@ -499,11 +486,9 @@ namespace NLog.Targets.PyLog
         /// </summary>
         private void Register(string activePath, bool throwOnRefusal)
         {
-            string? directory = Path.GetDirectoryName(activePath);
             try
             {
-                if (!string.IsNullOrEmpty(directory))
-                    Directory.CreateDirectory(directory);
+                Directory.CreateDirectory(Path.GetDirectoryName(activePath)!);
                 _registration = WriterRegistration.TryAcquire(activePath, ConcurrentWrites, out string refusal);
                 if (_registration is null && throwOnRefusal)
                     throw Invalid(nameof(FileName), refusal, activePath);
@@ -514,30 +499,17 @@ namespace NLog.Targets.PyLog
             {
                 // Single-process: as for the file itself, logging starts and the lock is taken when the folder can be written.
                 InternalLogger.Warn(ex, "{0}: Cannot create the lock file beside '{1}' yet", this, activePath);
-                return;
-            }
-            if (ConcurrentWrites)
-            {
-                _rollLock = new RollLock(activePath);
-                _workerRollLock = new RollLock(activePath);   // flock locks are per open file: the worker needs its own
             }
         }
 
         private void ReleaseLocks()
         {
-            _rollLock?.Dispose();
-            _workerRollLock?.Dispose();
             _registration?.Dispose();
-            _rollLock = null;
-            _workerRollLock = null;
             _registration = null;
         }
 
         private NLogConfigurationException Invalid(string property, string rule, string value)
             => new NLogConfigurationException("ArchiveFile '" + Name + "': " + property + " " + rule + " (was '" + value + "')");
-
-        private static bool PathsEqual(string a, string b)
-            => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
         private static string FullPath(string path) => Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path));
     }

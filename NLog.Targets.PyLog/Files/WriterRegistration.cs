@@ -26,10 +26,21 @@ namespace NLog.Targets.PyLog.Files
 
         private readonly IDisposable _handle;
 
-        private WriterRegistration(IDisposable handle)
+        private WriterRegistration(IDisposable handle, string activePath, bool concurrent)
         {
             _handle = handle;
+            if (concurrent)
+            {
+                RollLock = new RollLock(activePath);
+                WorkerRollLock = new RollLock(activePath);     // flock locks are per open file: the archive worker needs its own
+            }
         }
+
+        /// <summary>With <c>ConcurrentWrites</c>: the roll lock of the logging thread.</summary>
+        public RollLock? RollLock { get; }
+
+        /// <summary>With <c>ConcurrentWrites</c>: the roll lock of the archive worker (retention).</summary>
+        public RollLock? WorkerRollLock { get; }
 
         /// <summary>Registers this process as a writer of <paramref name="activePath"/>; null and a reason when it may not write it.</summary>
         public static WriterRegistration? TryAcquire(string activePath, bool concurrent, out string refusal)
@@ -40,7 +51,7 @@ namespace NLog.Targets.PyLog.Files
             {
                 try
                 {
-                    return new WriterRegistration(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1));
+                    return new WriterRegistration(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1), activePath, concurrent);
                 }
                 catch (IOException)
                 {
@@ -53,7 +64,7 @@ namespace NLog.Targets.PyLog.Files
             try
             {
                 if (TryRegister(handle, concurrent, path, out refusal))
-                    return new WriterRegistration(handle);
+                    return new WriterRegistration(handle, activePath, concurrent);
                 handle.Dispose();
                 return null;
             }
@@ -64,7 +75,12 @@ namespace NLog.Targets.PyLog.Files
             }
         }
 
-        public void Dispose() => _handle.Dispose();
+        public void Dispose()
+        {
+            RollLock?.Dispose();
+            WorkerRollLock?.Dispose();
+            _handle.Dispose();
+        }
 
         private static bool TryRegister(SafeFileHandle handle, bool concurrent, string path, out string refusal)
         {
