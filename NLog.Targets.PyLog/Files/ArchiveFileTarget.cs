@@ -206,10 +206,13 @@ namespace NLog.Targets.PyLog
                 }
                 OpenFile();
             }
-            finally
+            catch
             {
                 rollLock?.Exit();
+                ReleaseLocks();     // a target that failed to start holds no file
+                throw;
             }
+            rollLock?.Exit();
             if (FlushIntervalMilliseconds > 0)
                 _flushTimer = new Timer(static state => ((ArchiveFileTarget)state!).OnFlushTimer(), this, FlushIntervalMilliseconds, FlushIntervalMilliseconds);
         }
