@@ -48,7 +48,8 @@ namespace NLog.Targets.PyLog
         /// capture the call site; <c>${callsite}</c> (or <c>${callsite:includeSourcePath=false}:${callsite-linenumber}</c>)
         /// shows the calling method instead, at the cost of a stack trace per event.
         /// </summary>
-        /// <remarks>Default: none, which writes the thread name (the value of <c>threadName</c>).</remarks>
+        /// <remarks>Default: none, which writes the calling method when NLog captured it for free (the fluent
+        /// <c>ForInfoEvent()…Log()</c> API, Microsoft.Extensions.Logging does not), else the thread name, like the Java appenders.</remarks>
         public Layout? Method { get; set; }
 
         /// <summary>
@@ -188,7 +189,7 @@ namespace NLog.Targets.PyLog
 
             buffer.WriteRaw(",\"method\":"u8);
             if (Method is null)
-                buffer.WriteString(captured.Thread);
+                buffer.WriteString(logEvent.CallerMemberName is { Length: > 0 } caller ? caller.AsSpan() : captured.Thread);
             else
                 buffer.WriteString(Method.Render(logEvent));
 
