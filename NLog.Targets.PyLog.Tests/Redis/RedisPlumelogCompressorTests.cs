@@ -66,6 +66,30 @@ namespace NLog.Targets.PyLog.Tests.Redis
         }
 
         [TestMethod]
+        public void Overflow_block_with_a_full_queue_delivers_every_event()
+        {
+            const int events = 20_000;
+            using var client = Server.Client();
+            var target = RedisTestSupport.Target(Server, "block");
+            target.Key = "block-" + target.Name;
+            target.QueueLimit = 200;
+            target.BatchSize = 100;
+            target.OverflowAction = NLog.Targets.Wrappers.AsyncTargetWrapperOverflowAction.Block;
+            var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("L");
+            var producer = new System.Threading.Thread(() =>
+            {
+                for (int i = 0; i < events; i++)
+                    logger.Info("blocked {0}", i);
+            });
+            producer.Start();
+            Poll.Until(() => !producer.IsAlive, "the logging thread got through a queue that was full most of the time", 120_000);
+            factory.Flush(TimeSpan.FromSeconds(30));
+            factory.Shutdown();
+            Assert.AreEqual((long)events, client.ListLength(target.Key.ToString()!));
+        }
+
+        [TestMethod]
         public void Compressor_keeps_a_custom_key_and_escapes_raw_control_characters_of_any_layout()
         {
             using var client = Server.Client();
