@@ -11,7 +11,7 @@ using NLog.Targets.PyLog.Tests.Support;
 namespace NLog.Targets.PyLog.Tests.Redis
 {
     [TestClass]
-    public sealed class RedisTargetDeliveryTests
+    public sealed partial class RedisTargetDeliveryTests
     {
         private static RedisServer? s_server;
 

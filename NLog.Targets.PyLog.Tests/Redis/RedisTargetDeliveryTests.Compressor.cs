@@ -6,20 +6,9 @@ using NLog.Targets.PyLog.Tests.Support;
 
 namespace NLog.Targets.PyLog.Tests.Redis
 {
-    /// <summary>Plumelog's compressor mode: one LZ4 envelope per batch on <c>plume_log_list_compress</c>, decoded as the Java server does.</summary>
-    [TestClass]
-    public sealed class RedisPlumelogCompressorTests
+    /// <summary>Plumelog's compressor mode: one LZ4 envelope per batch on <c>plume_log_list_compress</c>, decoded as the Java server does (same redis-server as the delivery tests).</summary>
+    public sealed partial class RedisTargetDeliveryTests
     {
-        private static RedisServer? s_server;
-
-        private static RedisServer Server => s_server ?? throw new InvalidOperationException("redis-server not started");
-
-        [ClassInitialize]
-        public static void StartServer(TestContext context) => s_server = RedisServer.Start();
-
-        [ClassCleanup]
-        public static void StopServer() => s_server?.Dispose();
-
         [TestMethod]
         public void Compressor_writes_one_envelope_per_batch_to_the_compress_list_that_the_server_decodes()
         {
