@@ -191,8 +191,6 @@ namespace NLog.Targets.PyLog.Tests.Redis
             target.Ssl = true;   // no SslCaCertificateFile: the test CA is not trusted
             target.Key = "tls-untrusted";
             target.CloseTimeoutMilliseconds = 500;
-            // One batch whatever the load: the five events wait for the flush, not for a 20 ms linger.
-            target.LingerMilliseconds = 10_000;
             using var metrics = new MetricCollector(target.Name);
             using var log = new InternalLogCapture(LogLevel.Warn);
             var factory = TestLogFactory.With(target);
