@@ -36,7 +36,7 @@ namespace NLog.Targets.PyLog.Redis
             if (_dataType == RedisDataType.Stream)
                 return StreamAddAsync(database, batch);
 
-            CollectKeys(batch);
+            CollectKeys(batch, _keys);
             if (_keys.Count == 1)
                 return SendKeyAsync(database, batch, _keys[0], 0);
 
@@ -128,9 +128,10 @@ namespace NLog.Targets.PyLog.Redis
                 ExceptionDispatchInfo.Capture(first).Throw();
         }
 
-        private void CollectKeys(NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        /// <summary>The distinct keys of the unsettled items, in first-seen order (also used by <see cref="PlumelogEnvelope"/>).</summary>
+        internal static void CollectKeys(NetworkBatch<KeyValuePair<string, byte[]>> batch, List<string> keys)
         {
-            _keys.Clear();
+            keys.Clear();
             string? last = null;
             for (int i = 0; i < batch.Count; i++)
             {
@@ -140,8 +141,8 @@ namespace NLog.Targets.PyLog.Redis
                 if (ReferenceEquals(key, last) || key == last)
                     continue;
                 last = key;
-                if (!_keys.Contains(key))
-                    _keys.Add(key);
+                if (!keys.Contains(key))
+                    keys.Add(key);
             }
         }
 
@@ -163,7 +164,7 @@ namespace NLog.Targets.PyLog.Redis
             return values;
         }
 
-        private static void MarkDelivered(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key)
+        internal static void MarkDelivered(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key)
         {
             for (int i = 0; i < batch.Count; i++)
             {

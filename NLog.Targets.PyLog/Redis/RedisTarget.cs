@@ -31,6 +31,7 @@ namespace NLog.Targets.PyLog
         private readonly ArrayBufferWriter<byte> _scratch = new ArrayBufferWriter<byte>(1024);
         private RedisConnection? _connection;
         private RedisBatchSender? _sender;
+        private PlumelogEnvelope? _envelope;
         private string? _fixedKey;
         private Layout? _payloadLayout;
         private TimeSpan _timeout;
@@ -102,6 +103,15 @@ namespace NLog.Targets.PyLog
         /// <remarks>Default: <c>message</c>.</remarks>
         public string StreamField { get; set; } = "message";
 
+        /// <summary>
+        /// Plumelog's compressor mode (<c>plumelog.redis.compressor=true</c> on the server): each batch becomes one
+        /// list entry <c>{"length":n,"body":"…"}</c>, the LZ4-compressed JSON array of its records, as Plumelog's
+        /// Java client writes it; records addressed to <c>plume_log_list</c> go to <c>plume_log_list_compress</c>,
+        /// the only list such a server reads. Only with <c>DataType</c> <c>List</c>.
+        /// </summary>
+        /// <remarks>Default: <c>false</c>.</remarks>
+        public bool Compressor { get; set; }
+
         /// <summary>How long to wait for the connection to be made and for each batch's reply before retrying.</summary>
         /// <remarks>Default: <c>5000</c> ms.</remarks>
         public int TimeoutMilliseconds { get; set; } = 5000;
@@ -121,6 +131,8 @@ namespace NLog.Targets.PyLog
                 throw Invalid(nameof(DataType), DataType, "must be List, Stream or Channel");
             if (MaxLength < 0)
                 throw Invalid(nameof(MaxLength), MaxLength, "must be 0 (no trim) or more");
+            if (Compressor && DataType != RedisDataType.List)
+                throw Invalid(nameof(Compressor), Compressor, "needs DataType List (Plumelog reads its compressed batches from a list)");
             if (string.IsNullOrEmpty(StreamField))
                 throw new NLogConfigurationException($"RedisTarget '{Name}': StreamField must not be empty.");
             RequirePositive(TimeoutMilliseconds, nameof(TimeoutMilliseconds));
@@ -135,6 +147,7 @@ namespace NLog.Targets.PyLog
             _payloadLayout = Utf8LayoutRenderer.Unwrap(Layout);
             _fixedKey = Key is SimpleLayout { IsFixedText: true } fixedKey ? fixedKey.FixedText : null;
             _sender = new RedisBatchSender(DataType, MaxLength, StreamField);
+            _envelope = Compressor ? new PlumelogEnvelope() : null;
             _fatalFailureLogged = 0;
             _connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
             InternalLogger.Info("{0}: writing to Redis {1} ({2} '{3}')", this, _connection.Description, DataType, Key);
@@ -160,7 +173,8 @@ namespace NLog.Targets.PyLog
             var connection = _connection ?? throw new InvalidOperationException("The Redis target is not initialized.");
             var database = await connection.GetDatabaseAsync(_timeout, cancellationToken).ConfigureAwait(false);
             // A bound of our own per batch: the client's async timeout applies per command and only when it checks its queue.
-            await _sender!.SendAsync(database, batch).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            var send = _envelope is null ? _sender!.SendAsync(database, batch) : _envelope.SendAsync(database, batch);
+            await send.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
         }
 
         /// <inheritdoc/>
