@@ -57,6 +57,26 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
+        [DataRow("obj {@Data}")]
+        [DataRow("obj {Data}")]
+        [DataRow("obj {$Data}")]
+        public void Masked_member_of_a_template_value_logged_through_Microsoft_Extensions_Logging_does_not_reach_message(string template)
+        {
+            var target = new MemoryTarget("memory") { Layout = new PyLogJsonLayout { MaskProperties = Mask } };
+            using var factory = Support.TestLogFactory.With(target);
+            using var provider = new NLog.Extensions.Logging.NLogLoggerProvider(new NLog.Extensions.Logging.NLogProviderOptions(), factory);
+            Microsoft.Extensions.Logging.ILogger logger = provider.CreateLogger("Mel.Category");
+
+            Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(logger, template, new { user = "u-visible", apiToken = "tok-leak-mel" });
+            factory.Flush();
+
+            Assert.AreEqual(1, target.Logs.Count);
+            AssertNoLeak(target.Logs[0], "tok-leak-mel");
+            using JsonDocument document = JsonDocument.Parse(target.Logs[0]);
+            StringAssert.Contains(document.RootElement.GetProperty("message").GetString(), "u-visible", target.Logs[0]);
+        }
+
+        [TestMethod]
         public void Object_beyond_the_depth_limit_is_a_placeholder_never_its_ToString()
         {
             var layout = new PyLogJsonLayout { MaskProperties = Mask, MaxRecursionLimit = 1 };
