@@ -173,6 +173,31 @@ namespace NLog.Targets.PyLog.Tests.Layouts
             }
         }
 
+        [TestMethod]
+        public void Masking_piece_shared_by_the_layouts_masks_a_value_written_through_Utf8JsonWriter()
+        {
+            var masking = NLog.Targets.PyLog.Layouts.PropertyMasking.Create(Mask, 1, 5, "Test");
+            var output = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(output))
+            {
+                writer.WriteStartObject();
+                writer.WritePropertyName("data");
+                masking.WriteValue(writer, new { user = "u", apiToken = "tok-leak-10", deeper = new { more = new Creds("u", "pw-leak-11") } });
+                writer.WriteString("text", masking.RenderText(new { password = "pw-leak-12" }));
+                writer.WriteEndObject();
+            }
+
+            string json = Encoding.UTF8.GetString(output.WrittenSpan);
+            AssertNoLeak(json, "tok-leak-10", "pw-leak-11", "pw-leak-12");
+            using JsonDocument document = JsonDocument.Parse(json);
+            Assert.AreEqual("***", document.RootElement.GetProperty("data").Str("apiToken"));
+            Assert.AreEqual("[object]", document.RootElement.GetProperty("data").Str("deeper"));
+            Assert.AreEqual("{\"password\":\"***\"}", document.RootElement.Str("text"));
+            Assert.IsTrue(masking.IsMasked("PASSWORD"));
+            var logEvent = new LogEventInfo(LogLevel.Info, "l", null, "{@Data}", new object[] { new { apiToken = "tok-leak-13" } });
+            Assert.AreEqual("{\"apiToken\":\"***\"}", masking.FormatMessage(logEvent));
+        }
+
         private static void AssertNoLeak(string line, params string[] secrets)
         {
             foreach (string secret in secrets)

@@ -417,22 +417,8 @@ namespace NLog.Targets.PyLog
 
         private RenderSettings CreateSettings()
         {
-            if (MaxRecursionLimit < 0 || MaxRecursionLimit > JsonRenderContext.MaxDepth)
-            {
-                throw new NLogConfigurationException($"PyLogJson: MaxRecursionLimit must be between 0 and {JsonRenderContext.MaxDepth}, was {MaxRecursionLimit}.");
-            }
-
-            if (MaxInnerExceptionLevel < 0)
-            {
-                throw new NLogConfigurationException($"PyLogJson: MaxInnerExceptionLevel must be 0 or greater, was {MaxInnerExceptionLevel}.");
-            }
-
-            PropertyNameMatcher? mask = PropertyNameMatcher.Parse(MaskProperties, out string? maskError);
-            if (mask is null)
-            {
-                throw new NLogConfigurationException($"PyLogJson: MaskProperties {maskError} ('{MaskProperties}'); use a comma-separated list of names or * wildcards such as 'password,*token*'.");
-            }
-
+            PropertyMasking masking = PropertyMasking.Create(MaskProperties, MaxRecursionLimit, MaxInnerExceptionLevel, "PyLogJson");
+            PropertyNameMatcher mask = masking.Names;
             // The empty name is reserved too, so a property named "" is written as "_" (and "_" as "__").
             var reserved = new HashSet<string>(s_fixedFields, StringComparer.Ordinal) { string.Empty };
             var attributes = new CompiledAttribute[Attributes.Count];
@@ -456,7 +442,7 @@ namespace NLog.Targets.PyLog
                 attributes,
                 reserved,
                 new HashSet<string>(ExcludeProperties ?? (IEnumerable<string>)Array.Empty<string>(), StringComparer.OrdinalIgnoreCase),
-                new JsonValueWriter(mask, MaxRecursionLimit, MaxInnerExceptionLevel),
+                masking.Values,
                 IncludeEventProperties,
                 IncludeScopeProperties,
                 UseLocalTime);
