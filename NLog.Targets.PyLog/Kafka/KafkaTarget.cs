@@ -113,7 +113,7 @@ namespace NLog.Targets.PyLog
             {
                 if (string.IsNullOrWhiteSpace(property?.Name))
                     throw new NLogConfigurationException($"Kafka target '{Name}': ProducerConfig item without a name.");
-                settings.Set(property.Name.Trim(), property.Value?.Render(LogEventInfo.CreateNullEvent()) ?? string.Empty);
+                settings.Set(property.Name.Trim(), property.Resolve(settings.Secrets, $"Kafka target '{Name}'"));
             }
             settings.Set("bootstrap.servers", bootstrapServers);
             settings.ApplyRequired();

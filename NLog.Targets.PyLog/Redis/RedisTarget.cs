@@ -33,6 +33,7 @@ namespace NLog.Targets.PyLog
         private RedisBatchSender? _sender;
         private string? _fixedKey;
         private Layout? _payloadLayout;
+        private readonly SecretText _secrets = new SecretText();
         private TimeSpan _timeout;
         private int _fatalFailureLogged;
 
@@ -205,7 +206,7 @@ namespace NLog.Targets.PyLog
         private ConfigurationOptions BuildOptions()
         {
             var nullEvent = LogEventInfo.CreateNullEvent();
-            string? connectionString = SecretText.Expand(ConnectionString, $"RedisTarget '{Name}': ConnectionString");
+            string? connectionString = _secrets.Expand(ConnectionString, $"RedisTarget '{Name}': ConnectionString");
             string? host = Host?.Render(nullEvent);
             ConfigurationOptions options;
             if (!string.IsNullOrWhiteSpace(connectionString))
@@ -234,7 +235,8 @@ namespace NLog.Targets.PyLog
                 throw new NLogConfigurationException($"RedisTarget '{Name}': Host or ConnectionString is required.");
             }
 
-            string? password = SecretText.Expand(Password, $"RedisTarget '{Name}': Password");
+            _secrets.Add(options.Password);
+            string? password = _secrets.Expand(Password, $"RedisTarget '{Name}': Password");
             if (!string.IsNullOrEmpty(password))
                 options.Password = password;
             if (Ssl)

@@ -37,6 +37,7 @@ namespace NLog.Targets.PyLog
         private LogGroupEncoder? _encoder;
         private SlsPutLogsClient? _client;
         private long _maxRawBytes = MaxRawBytesPerRequest;
+        private readonly SecretText _secrets = new SecretText();
 
         /// <summary>Creates the target with the default contents (level, logger, message, exception).</summary>
         public SlsTarget()
@@ -61,7 +62,8 @@ namespace NLog.Targets.PyLog
 
         /// <summary>
         /// The AccessKey secret. Never logged. May reference the environment
-        /// (<c>${environment:ALIYUN_ACCESS_KEY_SECRET}</c>); it is rendered once at start-up, privately.
+        /// (<c>${environment:ALIYUN_ACCESS_KEY_SECRET}</c>), expanded once at start-up by the package
+        /// itself; no other <c>${...}</c> is accepted.
         /// </summary>
         /// <remarks>
         /// Default: none (required). A string rather than a layout so that NLog's configuration scan,
@@ -141,7 +143,7 @@ namespace NLog.Targets.PyLog
             string project = Required(Project, nameof(Project), nullEvent);
             string logstore = Required(Logstore, nameof(Logstore), nullEvent);
             string accessKeyId = Required(AccessKeyId, nameof(AccessKeyId), nullEvent);
-            string secret = RenderSecret(AccessKeySecret, nullEvent);
+            string secret = RenderSecret(AccessKeySecret, nameof(AccessKeySecret));
             if (string.IsNullOrEmpty(secret))
                 throw Invalid(nameof(AccessKeySecret), string.Empty, "is required");
             if (!IsName(project, allowUnderscore: false))
@@ -183,7 +185,7 @@ namespace NLog.Targets.PyLog
             _encoder = new LogGroupEncoder(contents, topic, source, tags);
             _maxRawBytes = MaxRawBytesPerRequest - _encoder.GroupSuffix.Length;
 
-            string token = RenderSecret(SecurityToken, nullEvent);
+            string token = RenderSecret(SecurityToken, nameof(SecurityToken));
             var signer = new SlsRequestSigner(accessKeyId, secret);
             _client?.Dispose();
             _client = new SlsPutLogsClient(endpoint, project, logstore, signer, token, SlsCompressor.Create(Compression), TimeSpan.FromMilliseconds(RequestTimeoutMilliseconds), Clock);
@@ -260,13 +262,10 @@ namespace NLog.Targets.PyLog
             return value.Trim();
         }
 
-        /// <summary>Renders a secret through a layout that NLog's configuration never holds (so never traces).</summary>
-        private string RenderSecret(string? text, LogEventInfo nullEvent)
+        /// <summary>A secret option through the package's one secret mechanism (<c>${environment:NAME}</c> only, never NLog's layout engine).</summary>
+        private string RenderSecret(string? text, string property)
         {
-            if (string.IsNullOrEmpty(text) || !text.Contains("${", StringComparison.Ordinal))
-                return text ?? string.Empty;
-            var layout = Layout.FromString(text);
-            return layout.Render(nullEvent);
+            return _secrets.Expand(text, $"AliyunSls target '{Name}': {property}") ?? string.Empty;
         }
 
         private static bool IsName(string value, bool allowUnderscore)
