@@ -59,6 +59,9 @@ namespace NLog.Targets.PyLog
         {
         }
 
+        /// <summary>The largest <see cref="BatchSize"/> accepted: one batch's buffers are allocated when the wrapper starts.</summary>
+        public const int MaxBatchSize = 100000;
+
         /// <summary>Creates the wrapper around <paramref name="wrappedTarget"/>.</summary>
         public BackpressureTargetWrapper(string name, Target wrappedTarget)
         {
@@ -66,12 +69,15 @@ namespace NLog.Targets.PyLog
             WrappedTarget = wrappedTarget;
         }
 
-        /// <summary>The most events the queue holds.</summary>
-        /// <remarks>Default: <c>10000</c>. Must be greater than 0.</remarks>
+        /// <summary>
+        /// The most events the queue holds. Memory is taken as the queue fills (in blocks of 16384
+        /// events, kept once used), so a large limit costs only what the deepest backlog used.
+        /// </summary>
+        /// <remarks>Default: <c>10000</c>. From 1 to <c>2147483647</c>.</remarks>
         public int QueueLimit { get; set; } = 10000;
 
         /// <summary>The most events handed to the wrapped target in one <c>WriteAsyncLogEvents</c> call.</summary>
-        /// <remarks>Default: <c>200</c>. Must be greater than 0.</remarks>
+        /// <remarks>Default: <c>200</c>. From 1 to <see cref="MaxBatchSize"/> (the batch's buffers are allocated up front).</remarks>
         public int BatchSize { get; set; } = 200;
 
         /// <summary>What to do with a new event when the queue is full.</summary>
@@ -125,8 +131,8 @@ namespace NLog.Targets.PyLog
                 throw new NLogConfigurationException($"BackpressureWrapper '{Name}': WrappedTarget is required: put the target to protect inside the wrapper element.");
             if (QueueLimit <= 0)
                 throw new NLogConfigurationException($"BackpressureWrapper '{Name}': QueueLimit must be greater than 0 (was {QueueLimit}).");
-            if (BatchSize <= 0)
-                throw new NLogConfigurationException($"BackpressureWrapper '{Name}': BatchSize must be greater than 0 (was {BatchSize}).");
+            if (BatchSize <= 0 || BatchSize > MaxBatchSize)
+                throw new NLogConfigurationException($"BackpressureWrapper '{Name}': BatchSize must be between 1 and {MaxBatchSize} (was {BatchSize}).");
             if (BlockTimeoutMilliseconds < 0)
                 throw new NLogConfigurationException($"BackpressureWrapper '{Name}': BlockTimeoutMilliseconds must not be negative (was {BlockTimeoutMilliseconds}).");
             if (ShutdownTimeoutMilliseconds < 0)
