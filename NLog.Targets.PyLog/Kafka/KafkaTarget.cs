@@ -132,6 +132,8 @@ namespace NLog.Targets.PyLog
                 throw new NLogConfigurationException($"Kafka target '{Name}': {ex.Message}", ex);
             }
 
+            // Before Build: librdkafka may log through OnClientLog while it starts, and those lines are redacted too.
+            _settings = settings;
             try
             {
                 _producer = new ProducerBuilder<byte[]?, KafkaMessage>(settings.Properties)
@@ -145,7 +147,6 @@ namespace NLog.Targets.PyLog
                 // No inner exception: librdkafka's text may quote a configured value.
                 throw new NLogConfigurationException($"Kafka target '{Name}': ProducerConfig rejected by librdkafka: {settings.Redact(ex.Message)}");
             }
-            _settings = settings;
             // TargetWithContext wraps Layout; the wrapped one may render straight to UTF-8.
             _valueLayout = Utf8LayoutRenderer.Unwrap(Layout);
             _sendWithoutLinger = settings.LingerMs > 0;
@@ -355,10 +356,25 @@ namespace NLog.Targets.PyLog
                 : InternalLogger.IsDebugEnabled;
             if (!enabled)
                 return;
+            // librdkafka ends some lines with a line break and sends some with no text at all: an
+            // empty internal log line helps nobody.
+            string text = ClientLogText(log.Message);
+            if (text.Length == 0)
+                return;
             if (level == LogLevel.Debug)
-                InternalLogger.Debug("{0}: librdkafka {1}: {2}", this, log.Facility, _settings?.Redact(log.Message));
+                InternalLogger.Debug("{0}: librdkafka {1}: {2}", this, log.Facility, text);
             else
-                ClientLogRateLimited(level, "librdkafka", log.Facility, _settings?.Redact(log.Message) ?? string.Empty);
+                ClientLogRateLimited(level, "librdkafka", log.Facility, text);
+        }
+
+        /// <summary>The redacted text of a librdkafka log line without surrounding white space; empty when it has none.</summary>
+        internal string ClientLogText(string? message)
+        {
+            if (string.IsNullOrWhiteSpace(message))
+                return string.Empty;
+            var settings = _settings;
+            string text = message.Trim();
+            return settings is null ? text : settings.Redact(text).Trim();
         }
 
         /// <summary>librdkafka repeats connection errors every few seconds while a broker is down: one line per 10 s at most.</summary>
