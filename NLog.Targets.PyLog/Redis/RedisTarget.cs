@@ -137,7 +137,14 @@ namespace NLog.Targets.PyLog
             _fixedKey = Key is SimpleLayout { IsFixedText: true } fixedKey ? fixedKey.FixedText : null;
             _sender = new RedisBatchSender(DataType, MaxLength, StreamField);
             _fatalFailureLogged = 0;
-            _connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
+            try
+            {
+                _connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                throw new NLogConfigurationException($"RedisTarget '{Name}': SslCaCertificateFile '{SslCaCertificateFile}' is not a PEM or DER certificate ({ex.Message}).", ex);
+            }
             InternalLogger.Info("{0}: writing to Redis {1} ({2} '{3}')", this, _connection.Description, DataType, Key);
         }
 
