@@ -125,7 +125,7 @@ namespace NLog.Targets.PyLog
 
             try
             {
-                NativeLibraryResolver.EnsureLoaded();
+                KafkaNativeLibrary.EnsureLoaded();
             }
             catch (DllNotFoundException ex)
             {

@@ -9,33 +9,22 @@ namespace NLog.Targets.PyLog.Redis
 {
     /// <summary>
     /// Writes the unsettled items of a batch in one round trip: one variadic <c>RPUSH</c> per key
-    /// (lists), one Lua script call per key running the <c>XADD</c>s (streams; StackExchange.Redis
-    /// 1.2.6 has no stream API), or pipelined <c>PUBLISH</c>es (channels). Items whose command
-    /// succeeded are marked delivered, so a retry after a partial failure sends only the rest.
+    /// (lists), pipelined <c>XADD</c>s (streams) or pipelined <c>PUBLISH</c>es (channels). Items
+    /// whose command succeeded are marked delivered, so a retry after a partial failure sends only
+    /// the rest.
     /// </summary>
     internal sealed class RedisBatchSender
     {
-        // ARGV[1] = MAXLEN (0: no trim), ARGV[2] = field name, ARGV[3..] = entries.
-        private const string StreamScript = @"
-local maxlen = tonumber(ARGV[1])
-for i = 3, #ARGV do
-  if maxlen > 0 then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', ARGV[2], ARGV[i])
-  else
-    redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[i])
-  end
-end
-return #ARGV - 2";
-
         private readonly RedisDataType _dataType;
-        private readonly RedisValue _maxLength;
+        private readonly int? _maxLength;
         private readonly RedisValue _streamField;
         private readonly List<string> _keys = new List<string>();
 
         public RedisBatchSender(RedisDataType dataType, long maxLength, string streamField)
         {
             _dataType = dataType;
-            _maxLength = maxLength;
+            // StreamAddAsync's int? overload: the one StackExchange.Redis 2.x and 3.x both keep.
+            _maxLength = maxLength > 0 ? (int)Math.Min(maxLength, int.MaxValue) : null;
             _streamField = streamField;
         }
 
@@ -44,6 +33,8 @@ return #ARGV - 2";
         {
             if (_dataType == RedisDataType.Channel)
                 return PublishAsync(database, batch);
+            if (_dataType == RedisDataType.Stream)
+                return StreamAddAsync(database, batch);
 
             CollectKeys(batch);
             if (_keys.Count == 1)
@@ -60,24 +51,31 @@ return #ARGV - 2";
 
         private async Task SendKeyAsync(IDatabaseAsync database, NetworkBatch<KeyValuePair<string, byte[]>> batch, string key, int keyIndex)
         {
-            var values = ValuesFor(batch, key, _dataType == RedisDataType.Stream ? 2 : 0);
-            if (_dataType == RedisDataType.Stream)
-            {
-                values[0] = _maxLength;
-                values[1] = _streamField;
-                await database.ScriptEvaluateAsync(StreamScript, new RedisKey[] { key }, values).ConfigureAwait(false);
-            }
-            else
-            {
-                await database.ListRightPushAsync(key, values).ConfigureAwait(false);
-            }
+            var values = ValuesFor(batch, key);
+            await database.ListRightPushAsync(key, values).ConfigureAwait(false);
             MarkDelivered(batch, key);
+        }
+
+        private Task StreamAddAsync(IDatabase database, NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        {
+            // XADD takes one entry per command: pipeline them in order on one connection.
+            var redisBatch = database.CreateBatch();
+            var tasks = new Task<RedisValue>?[batch.Count];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (batch.IsSettled(i))
+                    continue;
+                var item = batch[i];
+                tasks[i] = redisBatch.StreamAddAsync(item.Key, _streamField, item.Value, null, _maxLength, _maxLength.HasValue);
+            }
+            redisBatch.Execute();
+            return SettleEachAsync(batch, tasks);
         }
 
         private static async Task PublishAsync(IDatabase database, NetworkBatch<KeyValuePair<string, byte[]>> batch)
         {
             var redisBatch = database.CreateBatch();
-            var tasks = new Task<long>[batch.Count];
+            var tasks = new Task<long>?[batch.Count];
             for (int i = 0; i < batch.Count; i++)
             {
                 if (batch.IsSettled(i))
@@ -86,7 +84,12 @@ return #ARGV - 2";
                 tasks[i] = redisBatch.PublishAsync(new RedisChannel(item.Key, RedisChannel.PatternMode.Literal), item.Value);
             }
             redisBatch.Execute();
+            await SettleEachAsync(batch, tasks).ConfigureAwait(false);
+        }
 
+        /// <summary>Marks each item whose command succeeded; throws the first failure after that.</summary>
+        private static async Task SettleEachAsync(NetworkBatch<KeyValuePair<string, byte[]>> batch, Task?[] tasks)
+        {
             Exception? first = null;
             for (int i = 0; i < tasks.Length; i++)
             {
@@ -142,7 +145,7 @@ return #ARGV - 2";
             }
         }
 
-        private static RedisValue[] ValuesFor(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key, int reserved)
+        private static RedisValue[] ValuesFor(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key)
         {
             int count = 0;
             for (int i = 0; i < batch.Count; i++)
@@ -150,8 +153,8 @@ return #ARGV - 2";
                 if (!batch.IsSettled(i) && batch[i].Key == key)
                     count++;
             }
-            var values = new RedisValue[reserved + count];
-            int next = reserved;
+            var values = new RedisValue[count];
+            int next = 0;
             for (int i = 0; i < batch.Count; i++)
             {
                 if (!batch.IsSettled(i) && batch[i].Key == key)

@@ -70,7 +70,7 @@ namespace NLog.Targets.PyLog
         /// Password (Redis <c>requirepass</c>, i.e. the <c>default</c> ACL user); overrides <c>password=</c> of
         /// <see cref="ConnectionString"/>. <c>${environment:REDIS_PASSWORD}</c> in it is expanded
         /// once at start (no other layout renderer). Never logged (a plain string for the reason given on <see cref="ConnectionString"/>).
-        /// Named ACL users need StackExchange.Redis 2.2+ and are not supported by this build (1.2.6).
+        /// A named ACL user goes in the connection string (<c>user=app,password=...</c>).
         /// </summary>
         /// <remarks>Default: none.</remarks>
         public string? Password { get; set; }
@@ -167,7 +167,7 @@ namespace NLog.Targets.PyLog
         {
             var connection = _connection ?? throw new InvalidOperationException("The Redis target is not initialized.");
             var database = await connection.GetDatabaseAsync(_timeout, cancellationToken).ConfigureAwait(false);
-            // StackExchange.Redis 1.2.6 has no timeout on async commands; a half-open socket would hang the batch.
+            // A bound of our own per batch: the client's async timeout applies per command and only when it checks its queue.
             await _sender!.SendAsync(database, batch).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
         }
 
@@ -256,6 +256,9 @@ namespace NLog.Targets.PyLog
             if (options.ConnectTimeout == 5000)
                 options.ConnectTimeout = TimeoutMilliseconds;
             options.ReconnectRetryPolicy = new ExponentialRetry(250, 5000);
+            // While disconnected, fail commands at once instead of parking them in the client's backlog
+            // (2.5+'s default): the target's own queue, retry and loss accounting own that wait.
+            options.BacklogPolicy = BacklogPolicy.FailFast;
             options.ClientName ??= "NLog.Targets.PyLog";
             return options;
         }

@@ -96,8 +96,8 @@ namespace NLog.Targets.PyLog
         [ArrayParameter(typeof(TargetPropertyWithContext), "content")]
         public IList<TargetPropertyWithContext> Contents { get; } = new List<TargetPropertyWithContext>();
 
-        /// <summary>Body compression: <c>lz4</c> (system liblz4), <c>deflate</c> (zlib) or <c>none</c>.</summary>
-        /// <remarks>Default: <c>lz4</c>, as the official SDKs. Where liblz4 is missing, initialization fails and says so; use <c>deflate</c> then.</remarks>
+        /// <summary>Body compression: <c>lz4</c> (raw LZ4 block, managed code on every OS), <c>deflate</c> (zlib) or <c>none</c>.</summary>
+        /// <remarks>Default: <c>lz4</c>, as the official SDKs.</remarks>
         public SlsCompression Compression { get; set; } = SlsCompression.Lz4;
 
         /// <summary>
@@ -154,8 +154,6 @@ namespace NLog.Targets.PyLog
                 throw Invalid(nameof(RequestTimeoutMilliseconds), RequestTimeoutMilliseconds, "must be greater than 0");
             if (!Enum.IsDefined(Compression))
                 throw Invalid(nameof(Compression), Compression, "must be lz4, deflate or none");
-            if (Compression == SlsCompression.Lz4 && !Lz4Native.TryLoad(out var lz4Error))
-                throw Invalid(nameof(Compression), "lz4", lz4Error!);
 
             var contents = new List<(string, Layout, bool)>();
             foreach (var content in Contents)
