@@ -16,8 +16,10 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         [DataRow("  [thrd:main]: connected\n", "[thrd:main]: connected")]
         public void Librdkafka_log_text_is_trimmed_and_blank_lines_are_dropped(string? message, string expected)
         {
-            var target = new KafkaTarget("k") { BootstrapServers = "127.0.0.1:1", Topic = "t" };
-            Assert.AreEqual(expected, target.ClientLogText(message));
+            var settings = new NLog.Targets.PyLog.Kafka.KafkaClientSettings();
+            settings.Set("sasl.password", "pw-secret");
+            Assert.AreEqual(expected, NLog.Targets.PyLog.Kafka.KafkaTransport.ClientLogText(message, settings));
+            Assert.AreEqual("auth *** failed", NLog.Targets.PyLog.Kafka.KafkaTransport.ClientLogText(" auth pw-secret failed\n", settings));
         }
 
         [TestMethod]

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
-using NLog.Config;
 
 namespace NLog.Targets.PyLog.Core
 {

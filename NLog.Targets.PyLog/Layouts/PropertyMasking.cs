@@ -1,6 +1,5 @@
 using System;
 using System.Text.Json;
-using NLog.Config;
 
 namespace NLog.Targets.PyLog.Layouts
 {
