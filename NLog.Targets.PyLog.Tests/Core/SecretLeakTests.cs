@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using NLog.Config;
@@ -32,7 +30,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         public void Kafka_secrets_never_reach_the_internal_log_exceptions_or_ToString(bool fromEnvironment, Server server)
         {
             using var cluster = server == Server.Refusing ? KafkaMockCluster.Start(1) : null;
-            string bootstrap = cluster?.BootstrapServers ?? "127.0.0.1:" + ClosedPort();
+            string bootstrap = cluster?.BootstrapServers ?? "127.0.0.1:" + LoopbackPort.Closed();
             var secrets = new Secrets(fromEnvironment, "sasl-pw", "key-pw", "oauth-cfg");
             string xml = Nlog(
                 $"<target type='Kafka' name='k' bootstrapServers='{bootstrap}' topic='t' lingerMilliseconds='5' closeTimeoutMilliseconds='1000' retryCount='1' retryDelayMilliseconds='10'>" +
@@ -57,7 +55,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         public void Redis_secrets_never_reach_the_internal_log_exceptions_or_ToString(bool fromEnvironment, Server server)
         {
             using var redis = server == Server.Refusing ? RedisServer.Start(password: "the-right-one") : null;
-            string endpoint = redis?.Endpoint ?? "127.0.0.1:" + ClosedPort();
+            string endpoint = redis?.Endpoint ?? "127.0.0.1:" + LoopbackPort.Closed();
             var secrets = new Secrets(fromEnvironment, "conn-pw", "prop-pw");
             string xml = Nlog(
                 $"<target type='Redis' name='r' connectionString='{endpoint},password={secrets.Configured(0)},connectTimeout=500' timeoutMilliseconds='500' retryCount='1' />" +
@@ -76,7 +74,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         {
             // The emulator knows another secret: every request fails its signature check (refused).
             using var emulator = server == Server.Refusing ? new SlsEmulator("p", "s", "id", "the-right-one") : null;
-            string endpoint = emulator?.Endpoint ?? "http://127.0.0.1:" + ClosedPort();
+            string endpoint = emulator?.Endpoint ?? "http://127.0.0.1:" + LoopbackPort.Closed();
             var secrets = new Secrets(fromEnvironment, "access-secret", "sts-token");
             string xml = Nlog(
                 $"<target type='AliyunSls' name='s' endpoint='{endpoint}' project='p' logstore='s' accessKeyId='id' " +
@@ -104,6 +102,20 @@ namespace NLog.Targets.PyLog.Tests.Core
                 var ex = Assert.ThrowsExactly<NLogConfigurationException>(() => TestLogFactory.FromXml(xml).Dispose());
                 secrets.AssertAbsent(capture.All + "\n" + ex);
             }
+        }
+
+        [TestMethod]
+        [DataRow("<target type='Redis' name='t' host='127.0.0.1' password='pw-{0}${{machinename}}' />", "Password")]
+        [DataRow("<target type='Redis' name='t' connectionString='127.0.0.1:1,password=pw-{0}${{guid}}' />", "ConnectionString")]
+        [DataRow("<target type='AliyunSls' name='t' endpoint='http://127.0.0.1:1' project='p' logstore='s' accessKeyId='id' accessKeySecret='pw-{0}${{date}}' />", "AccessKeySecret")]
+        [DataRow("<target type='Kafka' name='t' bootstrapServers='127.0.0.1:1' topic='t'><producerConfig name='sasl.password' value='pw-{0}${{environment:X:whenEmpty=y}}' /></target>", "ProducerConfig 'sasl.password'")]
+        public void Secret_with_another_layout_renderer_fails_at_load_naming_the_option_not_the_value(string target, string property)
+        {
+            string marker = Guid.NewGuid().ToString("N").Substring(0, 8);
+            var ex = Assert.ThrowsExactly<NLogConfigurationException>(() => TestLogFactory.FromXml(Nlog(string.Format(target, marker), "t")).Dispose());
+            string text = ex.ToString();
+            StringAssert.Contains(text, "'t': " + property + " may use only ${environment:NAME}");
+            Assert.IsFalse(text.Contains(marker, StringComparison.Ordinal), text);
         }
 
         private static void RunAndAssertNoLeak(string xml, Secrets secrets)
@@ -159,14 +171,6 @@ namespace NLog.Targets.PyLog.Tests.Core
                 $"<rules><logger name='*' minlevel='Trace' writeTo='{writeTo}' /></rules></nlog>";
         }
 
-        private static int ClosedPort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
-        }
 
         /// <summary>Unique secret values, configured literally or through environment variables set for the test.</summary>
         private sealed class Secrets

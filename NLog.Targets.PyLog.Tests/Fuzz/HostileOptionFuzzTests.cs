@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Security;
 using System.Text;
@@ -203,19 +201,19 @@ namespace NLog.Targets.PyLog.Tests.Fuzz
                     target = subject;
                     break;
                 case "Kafka":
-                    attributes["bootstrapServers"] = "127.0.0.1:" + ClosedPort();
+                    attributes["bootstrapServers"] = "127.0.0.1:" + LoopbackPort.Closed();
                     attributes["topic"] = "t";
                     attributes["closeTimeoutMilliseconds"] = "500";
                     target = "Kafka";
                     break;
                 case "Redis":
                     attributes["host"] = "127.0.0.1";
-                    attributes["port"] = ClosedPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    attributes["port"] = LoopbackPort.Closed().ToString(System.Globalization.CultureInfo.InvariantCulture);
                     attributes["closeTimeoutMilliseconds"] = "500";
                     target = "Redis";
                     break;
                 case "AliyunSls":
-                    attributes["endpoint"] = "http://127.0.0.1:" + ClosedPort();
+                    attributes["endpoint"] = "http://127.0.0.1:" + LoopbackPort.Closed();
                     attributes["project"] = "p";
                     attributes["logstore"] = "s";
                     attributes["accessKeyId"] = "id";
@@ -255,13 +253,5 @@ namespace NLog.Targets.PyLog.Tests.Fuzz
 
         private static string Shorten(string text, int max = 40) => text.Length <= max ? text : text.Substring(0, max) + "…";
 
-        private static int ClosedPort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
-        }
     }
 }

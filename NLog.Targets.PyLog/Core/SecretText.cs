@@ -60,12 +60,12 @@ namespace NLog.Targets.PyLog.Core
 
         /// <summary>
         /// The secret as configured, with <c>${environment:NAME}</c> expanded; remembered for
-        /// <see cref="Redact"/>. Any other <c>${...}</c> throws, naming <paramref name="what"/>
-        /// (<c>Redis target 'r': Password</c>) and never the value.
+        /// <see cref="Redact"/>. Any other <c>${...}</c> throws the package's configuration error
+        /// naming <paramref name="target"/> and <paramref name="property"/>, with the value masked.
         /// </summary>
-        public string? Expand(string? configured, string what)
+        public string? Expand(string? configured, Target target, string property)
         {
-            string? value = ExpandEnvironment(configured, what);
+            string? value = ExpandEnvironment(configured, target, property);
             Add(value);
             return value;
         }
@@ -111,7 +111,7 @@ namespace NLog.Targets.PyLog.Core
             return text;
         }
 
-        private static string? ExpandEnvironment(string? value, string what)
+        private static string? ExpandEnvironment(string? value, Target target, string property)
         {
             if (string.IsNullOrEmpty(value) || !value.Contains("${", StringComparison.Ordinal))
             {
@@ -133,7 +133,7 @@ namespace NLog.Targets.PyLog.Core
                 int end = value.IndexOf('}', start);
                 if (end < 0 || !value.AsSpan(start).StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new NLogConfigurationException($"{what}: only ${{environment:NAME}} can be used in it (it is a secret and is never handed to NLog's layout engine).");
+                    throw ConfigurationErrors.Invalid(target, property, "***", "may use only ${environment:NAME} (it is a secret and is never handed to NLog's layout engine)");
                 }
 
                 ReadOnlySpan<char> name = value.AsSpan(start + Prefix.Length, end - start - Prefix.Length).Trim();
@@ -144,7 +144,7 @@ namespace NLog.Targets.PyLog.Core
 
                 if (name.IsEmpty || name.IndexOf(':') >= 0)
                 {
-                    throw new NLogConfigurationException($"{what}: ${{environment:...}} must name one variable, with no other option (it is a secret and is never handed to NLog's layout engine).");
+                    throw ConfigurationErrors.Invalid(target, property, "***", "may use only ${environment:NAME}, with one variable name and no other option");
                 }
 
                 result.Append(Environment.GetEnvironmentVariable(name.ToString()));

@@ -42,11 +42,11 @@ namespace NLog.Targets.PyLog
         public string Value { get; set; } = string.Empty;
 
         /// <summary>The value to hand to librdkafka: secrets through <paramref name="secrets"/>, anything else as a layout.</summary>
-        internal string Resolve(Core.SecretText secrets, string owner)
+        internal string Resolve(Core.SecretText secrets, Target owner)
         {
             string name = Name.Trim();
             if (Core.SecretText.IsSecretName(name))
-                return secrets.Expand(Value, owner + ": ProducerConfig '" + name + "'") ?? string.Empty;
+                return secrets.Expand(Value, owner, "ProducerConfig '" + name + "'") ?? string.Empty;
             if (string.IsNullOrEmpty(Value) || !Value.Contains("${", System.StringComparison.Ordinal))
                 return Value ?? string.Empty;
             return Layout.FromString(Value).Render(LogEventInfo.CreateNullEvent());

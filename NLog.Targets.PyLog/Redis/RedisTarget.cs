@@ -138,7 +138,7 @@ namespace NLog.Targets.PyLog
         private ConfigurationOptions BuildOptions()
         {
             var nullEvent = LogEventInfo.CreateNullEvent();
-            string? connectionString = _secrets.Expand(ConnectionString, $"RedisTarget '{Name}': ConnectionString");
+            string? connectionString = _secrets.Expand(ConnectionString, this, nameof(ConnectionString));
             string? host = Host?.Render(nullEvent);
             ConfigurationOptions options;
             if (!string.IsNullOrWhiteSpace(connectionString))
@@ -168,7 +168,7 @@ namespace NLog.Targets.PyLog
             }
 
             _secrets.Add(options.Password);
-            string? password = _secrets.Expand(Password, $"RedisTarget '{Name}': Password");
+            string? password = _secrets.Expand(Password, this, nameof(Password));
             if (!string.IsNullOrEmpty(password))
                 options.Password = password;
             if (Ssl)

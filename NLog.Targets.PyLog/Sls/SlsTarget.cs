@@ -182,7 +182,7 @@ namespace NLog.Targets.PyLog
         /// <summary>A secret option through the package's one secret mechanism (<c>${environment:NAME}</c> only, never NLog's layout engine).</summary>
         private string RenderSecret(string? text, string property)
         {
-            return _secrets.Expand(text, $"AliyunSls target '{Name}': {property}") ?? string.Empty;
+            return _secrets.Expand(text, this, property) ?? string.Empty;
         }
 
         private static bool IsName(string value, bool allowUnderscore)
