@@ -21,7 +21,8 @@ namespace NLog.Targets.PyLog.Layouts
                 : logEvent.FormattedMessage ?? string.Empty;
         }
 
-        private static bool NeedsMasking(LogEventInfo logEvent, PropertyNameMatcher mask)
+        /// <summary>Does <paramref name="logEvent"/>'s message need formatting again: a hole names a masked property or holds an object?</summary>
+        public static bool NeedsMasking(LogEventInfo logEvent, PropertyNameMatcher mask)
         {
             string? template = logEvent.Message;
             if (mask.IsEmpty || template is null || template.IndexOf('{') < 0)
@@ -63,6 +64,12 @@ namespace NLog.Targets.PyLog.Layouts
 
             return false;
         }
+
+        /// <summary>
+        /// The message formatted again for a layout that holds only a name matcher: objects in holes
+        /// get the masked JSON of the default depth limit (3). Prefer <see cref="PropertyMasking.FormatMessage"/>.
+        /// </summary>
+        public static string FormatMasked(LogEventInfo logEvent, PropertyNameMatcher mask) => FormatMasked(logEvent, new JsonValueWriter(mask, 3, 0));
 
         /// <summary>The message formatted with <c>***</c> for every masked parameter and masked JSON for every composite one.</summary>
         private static string FormatMasked(LogEventInfo logEvent, JsonValueWriter values)
