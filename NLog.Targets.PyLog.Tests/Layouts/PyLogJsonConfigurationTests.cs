@@ -108,7 +108,8 @@ namespace NLog.Targets.PyLog.Tests.Layouts
             Assert.AreEqual("ann", root.GetProperty("Client").GetProperty("Name").GetString());
             Assert.AreEqual("***", root.GetProperty("Client").GetProperty("Secret").GetString());
             Assert.IsFalse(root.TryGetProperty("EventId", out _), "excludeProperties");
-            Assert.AreEqual("Paid 12.5 with *** by { Name = ann, Secret = x }", root.GetProperty("message").GetString());
+            // The anonymous object is written into the message as its masked JSON, not its ToString().
+            Assert.AreEqual("Paid 12.5 with *** by {\"Name\":\"ann\",\"Secret\":\"***\"}", root.GetProperty("message").GetString());
         }
 
         [TestMethod]

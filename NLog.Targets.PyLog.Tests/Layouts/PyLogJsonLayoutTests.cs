@@ -363,8 +363,8 @@ namespace NLog.Targets.PyLog.Tests.Layouts
 
             JsonElement three = RenderAndParse(new PyLogJsonLayout { MaxRecursionLimit = 3 }, logEvent);
             Assert.AreEqual("deep", three.GetProperty("deep").GetProperty("l1").GetProperty("l2").Str("Name"));
-            StringAssert.StartsWith(three.GetProperty("deep").GetProperty("l1").GetProperty("l2").Str("Tags"), "System.Collections.Generic.List", "beyond the limit: ToString()");
-            Assert.AreEqual("Customer:deep", RenderAndParse(new PyLogJsonLayout { MaxRecursionLimit = 2 }, logEvent).GetProperty("deep").GetProperty("l1").Str("l2"));
+            Assert.AreEqual("[List]", three.GetProperty("deep").GetProperty("l1").GetProperty("l2").Str("Tags"), "beyond the limit: a placeholder, never ToString()");
+            Assert.AreEqual("[Customer]", RenderAndParse(new PyLogJsonLayout { MaxRecursionLimit = 2 }, logEvent).GetProperty("deep").GetProperty("l1").Str("l2"));
         }
 
         [TestMethod]

@@ -64,6 +64,9 @@ namespace NLog.Targets.PyLog
             _wrappedListener = new WrappedOutcomeListener(this);
         }
 
+        /// <summary>The largest <see cref="BatchSize"/> accepted: one batch's buffers are allocated when the wrapper starts.</summary>
+        public const int MaxBatchSize = 100000;
+
         /// <summary>Creates the wrapper around <paramref name="wrappedTarget"/>.</summary>
         public BackpressureTargetWrapper(string name, Target wrappedTarget)
             : this()
@@ -72,12 +75,15 @@ namespace NLog.Targets.PyLog
             WrappedTarget = wrappedTarget;
         }
 
-        /// <summary>The most events the queue holds.</summary>
-        /// <remarks>Default: <c>10000</c>. Must be greater than 0.</remarks>
+        /// <summary>
+        /// The most events the queue holds. Memory is taken as the queue fills (in blocks of 16384
+        /// events, kept once used), so a large limit costs only what the deepest backlog used.
+        /// </summary>
+        /// <remarks>Default: <c>10000</c>. From 1 to <c>2147483647</c>.</remarks>
         public int QueueLimit { get; set; } = 10000;
 
         /// <summary>The most events handed to the wrapped target in one <c>WriteAsyncLogEvents</c> call.</summary>
-        /// <remarks>Default: <c>200</c>. Must be greater than 0.</remarks>
+        /// <remarks>Default: <c>200</c>. From 1 to <see cref="MaxBatchSize"/> (the batch's buffers are allocated up front).</remarks>
         public int BatchSize { get; set; } = 200;
 
         /// <summary>What to do with a new event when the queue is full.</summary>
@@ -134,7 +140,8 @@ namespace NLog.Targets.PyLog
             if (WrappedTarget is null)
                 throw ConfigurationErrors.Invalid(this, nameof(WrappedTarget), string.Empty, "is required: put the target to protect inside the wrapper element");
             ConfigurationErrors.RequirePositive(this, QueueLimit, nameof(QueueLimit));
-            ConfigurationErrors.RequirePositive(this, BatchSize, nameof(BatchSize));
+            if (BatchSize <= 0 || BatchSize > MaxBatchSize)
+                throw ConfigurationErrors.Invalid(this, nameof(BatchSize), BatchSize, $"must be between 1 and {MaxBatchSize}");
             ConfigurationErrors.RequireNotNegative(this, BlockTimeoutMilliseconds, nameof(BlockTimeoutMilliseconds));
             ConfigurationErrors.RequireNotNegative(this, ShutdownTimeoutMilliseconds, nameof(ShutdownTimeoutMilliseconds));
             if (DiscardThreshold is null || DiscardThreshold == LogLevel.Off)

@@ -15,10 +15,23 @@ namespace NLog.Targets.PyLog.Backpressure
     /// The slot protocol is D. Vyukov's bounded queue: a slot whose <see cref="Slot.Sequence"/>
     /// equals the claiming position is free; <c>position + 1</c> means published; the consumer
     /// hands it back by writing <c>position + capacity</c>. Positions are 64-bit and never wrap.
+    /// <para>The ring is held in segments of <see cref="SegmentSize"/> slots, each allocated by the
+    /// first producer that claims a slot in it, so a huge capacity (up to <c>int.MaxValue</c>) costs
+    /// only the segments the queue has ever filled (plus one reference per segment), never the
+    /// whole ring up front. A segment is first reached on the ring's first lap (positions are claimed
+    /// in order), so initializing its sequences to their first-lap positions is correct; racing
+    /// producers publish it with one compare-and-swap and the loser drops its copy. The consumer
+    /// never allocates: a missing segment holds nothing published yet.</para>
     /// </remarks>
     internal sealed class BoundedEventQueue
     {
-        private readonly Slot[] _slots;
+        /// <summary>Slots per segment (24 bytes each: about 384 KiB per segment).</summary>
+        internal const int SegmentSize = 1 << SegmentShift;
+
+        private const int SegmentShift = 14;
+        private const int SegmentMask = SegmentSize - 1;
+
+        private readonly Slot[]?[] _segments;
         private readonly int _capacity;
         private readonly int _wakeProducersAtFree;
         private readonly object _roomLock = new object();
@@ -30,12 +43,23 @@ namespace NLog.Targets.PyLog.Backpressure
         {
             _capacity = capacity;
             _wakeProducersAtFree = System.Math.Max(1, capacity / 4);
-            _slots = new Slot[capacity];
-            for (int i = 0; i < capacity; i++)
-                _slots[i].Sequence = i;
+            _segments = new Slot[]?[(int)(((long)capacity + SegmentMask) >> SegmentShift)];
+            AllocateSegment(0);
         }
 
         public int Capacity => _capacity;
+
+        /// <summary>How many slots are allocated now (grows with the deepest fill the queue has seen).</summary>
+        internal long AllocatedSlots
+        {
+            get
+            {
+                long slots = 0;
+                foreach (Slot[]? segment in _segments)
+                    slots += segment?.Length ?? 0;
+                return slots;
+            }
+        }
 
         /// <summary>Events published and not yet taken (approximate while producers race).</summary>
         public long Count
@@ -59,18 +83,19 @@ namespace NLog.Targets.PyLog.Backpressure
             get
             {
                 long position = Volatile.Read(ref _dequeuePosition.Value);
-                return Volatile.Read(ref _slots[IndexOf(position)].Sequence) == position + 1;
+                Slot[]? segment = PeekSegment(position, out int offset);
+                return segment != null && Volatile.Read(ref segment[offset].Sequence) == position + 1;
             }
         }
 
         /// <summary>Adds the event unless the queue is full. Never blocks.</summary>
         public bool TryEnqueue(AsyncLogEventInfo logEvent)
         {
-            var slots = _slots;
             long position = Volatile.Read(ref _enqueuePosition.Value);
             while (true)
             {
-                ref Slot slot = ref slots[IndexOf(position)];
+                Slot[] segment = Segment(position, out int offset);
+                ref Slot slot = ref segment[offset];
                 long diff = Volatile.Read(ref slot.Sequence) - position;
                 if (diff == 0)
                 {
@@ -134,12 +159,14 @@ namespace NLog.Targets.PyLog.Backpressure
         /// <summary>Consumer only: moves up to <paramref name="max"/> published events into <paramref name="batch"/>.</summary>
         public int DequeueBatch(List<AsyncLogEventInfo> batch, int max)
         {
-            var slots = _slots;
             long position = _dequeuePosition.Value;
             int taken = 0;
             while (taken < max)
             {
-                ref Slot slot = ref slots[IndexOf(position)];
+                Slot[]? segment = PeekSegment(position, out int offset);
+                if (segment is null)
+                    break;
+                ref Slot slot = ref segment[offset];
                 if (Volatile.Read(ref slot.Sequence) != position + 1)
                     break;
                 batch.Add(slot.Item);
@@ -173,6 +200,32 @@ namespace NLog.Targets.PyLog.Backpressure
         }
 
         private int IndexOf(long position) => (int)((ulong)position % (uint)_capacity);
+
+        /// <summary>The segment holding <paramref name="position"/>'s slot, allocated if this is its first use (producers only).</summary>
+        private Slot[] Segment(long position, out int offset)
+        {
+            int index = IndexOf(position);
+            offset = index & SegmentMask;
+            return Volatile.Read(ref _segments[index >> SegmentShift]) ?? AllocateSegment(index >> SegmentShift);
+        }
+
+        /// <summary>The segment holding <paramref name="position"/>'s slot, or null when none was allocated yet (consumer).</summary>
+        private Slot[]? PeekSegment(long position, out int offset)
+        {
+            int index = IndexOf(position);
+            offset = index & SegmentMask;
+            return Volatile.Read(ref _segments[index >> SegmentShift]);
+        }
+
+        private Slot[] AllocateSegment(int number)
+        {
+            long first = (long)number << SegmentShift;
+            var segment = new Slot[(int)System.Math.Min(SegmentSize, _capacity - first)];
+            for (int i = 0; i < segment.Length; i++)
+                segment[i].Sequence = first + i;
+            // The CAS is a full fence: whoever reads the segment sees its initialized sequences.
+            return Interlocked.CompareExchange(ref _segments[number], segment, null) ?? segment;
+        }
 
         private struct Slot
         {

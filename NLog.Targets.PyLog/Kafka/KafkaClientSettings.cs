@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using NLog.Targets.PyLog.Core;
 
 namespace NLog.Targets.PyLog.Kafka
 {
@@ -16,9 +17,13 @@ namespace NLog.Targets.PyLog.Kafka
         /// <summary>The target already batches (LingerMilliseconds); librdkafka need not wait again.</summary>
         internal const string DefaultLingerMs = "5";
 
-        private static readonly string[] s_secretMarkers = { "password", "secret", "token", "jaas", "sasl.oauthbearer.config", ".pem", "ssl.key", "sasl.kerberos.keytab" };
+        public KafkaClientSettings(SecretText? secrets = null)
+        {
+            Secrets = secrets ?? new SecretText();
+        }
 
-        private readonly List<string> _secretValues = new List<string>();
+        /// <summary>The secret values of this configuration, for redaction.</summary>
+        public SecretText Secrets { get; }
 
         public Dictionary<string, string> Properties { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -30,8 +35,8 @@ namespace NLog.Targets.PyLog.Kafka
         public void Set(string name, string value)
         {
             Properties[name] = value;
-            if (IsSecret(name) && value.Length > 0)
-                _secretValues.Add(value);
+            if (IsSecret(name))
+                Secrets.Add(value);
         }
 
         /// <summary>Applied last: the delivery handler needs these.</summary>
@@ -55,27 +60,9 @@ namespace NLog.Targets.PyLog.Kafka
             }
         }
 
-        public static bool IsSecret(string propertyName)
-        {
-            foreach (var marker in s_secretMarkers)
-            {
-                if (propertyName.IndexOf(marker, StringComparison.OrdinalIgnoreCase) >= 0)
-                    return true;
-            }
-            return false;
-        }
+        public static bool IsSecret(string propertyName) => SecretText.IsSecretName(propertyName);
 
         /// <summary>Replaces every secret value occurring in <paramref name="text"/> with <c>***</c>.</summary>
-        public string Redact(string? text)
-        {
-            if (string.IsNullOrEmpty(text))
-                return string.Empty;
-            foreach (var secret in _secretValues)
-            {
-                if (text.IndexOf(secret, StringComparison.Ordinal) >= 0)
-                    text = text.Replace(secret, "***", StringComparison.Ordinal);
-            }
-            return text;
-        }
+        public string Redact(string? text) => Secrets.Redact(text);
     }
 }

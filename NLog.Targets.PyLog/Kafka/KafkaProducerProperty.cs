@@ -8,10 +8,12 @@ namespace NLog.Targets.PyLog
     /// <c>&lt;producerConfig name="compression.type" value="lz4" /&gt;</c>.
     /// </summary>
     /// <remarks>
-    /// The value is a layout rendered once when the target initializes, so secrets can come from
-    /// the environment (<c>value="${environment:KAFKA_PASSWORD}"</c>) rather than from the file.
-    /// Values of secret properties (<c>*password*</c>, <c>*secret*</c>, <c>sasl.jaas.config</c>,
-    /// <c>sasl.oauthbearer.config</c>, <c>*.pem</c>, ...) never appear in logs or exceptions.
+    /// The value is read once when the target initializes. For a secret property (<c>sasl.*</c>
+    /// but <c>sasl.mechanism</c> and <c>sasl.username</c>, <c>ssl.*key*</c>, <c>*password*</c>,
+    /// <c>*secret*</c>, <c>*token*</c>, <c>*.pem</c>, <c>*keytab*</c>) only
+    /// <c>${environment:NAME}</c> is expanded, by the package itself, and the value never appears
+    /// in the internal log, an exception or <c>ToString()</c>. Any other value is rendered as an
+    /// NLog layout (<c>${machinename}</c>, <c>${environment:...}</c>...).
     /// </remarks>
     [NLogConfigurationItem]
     public sealed class KafkaProducerProperty
@@ -22,7 +24,7 @@ namespace NLog.Targets.PyLog
         }
 
         /// <summary>Creates a property.</summary>
-        public KafkaProducerProperty(string name, Layout value)
+        public KafkaProducerProperty(string name, string value)
         {
             Name = name;
             Value = value;
@@ -32,9 +34,23 @@ namespace NLog.Targets.PyLog
         /// <remarks>Default: empty (required).</remarks>
         public string Name { get; set; } = string.Empty;
 
-        /// <summary>The value, rendered once at initialization.</summary>
+        /// <summary>
+        /// The value, read once at initialization. A plain string, not a <c>Layout</c>, so that NLog's
+        /// configuration scan (which traces every layout's text) never sees a secret.
+        /// </summary>
         /// <remarks>Default: empty.</remarks>
-        public Layout Value { get; set; } = Layout.Empty;
+        public string Value { get; set; } = string.Empty;
+
+        /// <summary>The value to hand to librdkafka: secrets through <paramref name="secrets"/>, anything else as a layout.</summary>
+        internal string Resolve(Core.SecretText secrets, Target owner)
+        {
+            string name = Name.Trim();
+            if (Core.SecretText.IsSecretName(name))
+                return secrets.Expand(Value, owner, "ProducerConfig '" + name + "'") ?? string.Empty;
+            if (string.IsNullOrEmpty(Value) || !Value.Contains("${", System.StringComparison.Ordinal))
+                return Value ?? string.Empty;
+            return Layout.FromString(Value).Render(LogEventInfo.CreateNullEvent());
+        }
 
         /// <summary>Shows the name only: the value may be a secret.</summary>
         public override string ToString() => Name;

@@ -93,7 +93,7 @@ namespace NLog.Targets.PyLog
             {
                 if (string.IsNullOrWhiteSpace(property?.Name))
                     throw ConfigurationErrors.Invalid(this, nameof(ProducerConfig), string.Empty, "items need a name");
-                settings.Set(property.Name.Trim(), property.Value?.Render(LogEventInfo.CreateNullEvent()) ?? string.Empty);
+                settings.Set(property.Name.Trim(), property.Resolve(settings.Secrets, this));
             }
             settings.Set("bootstrap.servers", bootstrapServers);
             settings.ApplyRequired();

@@ -241,10 +241,23 @@ namespace NLog.Targets.PyLog.Kafka
                 : InternalLogger.IsDebugEnabled;
             if (!enabled)
                 return;
+            // librdkafka ends some lines with a line break and sends some with no text at all: an
+            // empty internal log line helps nobody.
+            string text = ClientLogText(log.Message, _settings);
+            if (text.Length == 0)
+                return;
             if (level == LogLevel.Debug)
-                InternalLogger.Debug("{0}: librdkafka {1}: {2}", _target, log.Facility, _settings.Redact(log.Message));
+                InternalLogger.Debug("{0}: librdkafka {1}: {2}", _target, log.Facility, text);
             else
-                ClientLogRateLimited(level, "librdkafka", log.Facility, _settings.Redact(log.Message));
+                ClientLogRateLimited(level, "librdkafka", log.Facility, text);
+        }
+
+        /// <summary>The redacted text of a librdkafka log line without surrounding white space; empty when it has none.</summary>
+        internal static string ClientLogText(string? message, KafkaClientSettings settings)
+        {
+            if (string.IsNullOrWhiteSpace(message))
+                return string.Empty;
+            return settings.Redact(message.Trim()).Trim();
         }
 
         /// <summary>librdkafka repeats connection errors every few seconds while a broker is down: one line per interval at most.</summary>

@@ -9,20 +9,39 @@ namespace NLog.Targets.PyLog.Layouts
     /// <summary>
     /// Writes property values as JSON: primitives as JSON numbers/booleans/strings, dictionaries
     /// and objects as nested objects, collections as arrays, exceptions as exception objects.
-    /// Nesting deeper than <c>maxDepth</c> is written with <c>ToString()</c>; a reference back to
-    /// an object still being written is written as <c>"[Circular]"</c>. Keys that match the mask
-    /// are written with the value <c>"***"</c> at every depth.
+    /// Keys that match the mask are written with the value <c>"***"</c> at every depth.
     /// </summary>
+    /// <remarks>
+    /// <para>An object nested deeper than <c>maxDepth</c> is written as the placeholder
+    /// <c>"[TypeName]"</c> (<c>"[object]"</c> for an anonymous type), never with its
+    /// <c>ToString()</c>: records and anonymous types print their members there, masked or not.
+    /// Only known scalar types (primitives, strings, enums, dates, <c>IFormattable</c>,
+    /// <c>System.*</c> types such as <c>Uri</c>) and types without public properties keep their text.</para>
+    /// <para>Whatever <c>maxDepth</c>, a value never nests deeper than <see cref="MaxValueDepth"/>,
+    /// exceptions and their inner exceptions included, so that the whole line (the event object is
+    /// one level) stays within <see cref="MaxJsonNesting"/> levels, the default maximum depth of
+    /// System.Text.Json and other parsers. A reference back to an object still being written is
+    /// written as <c>"[Circular]"</c>.</para>
+    /// </remarks>
     internal sealed class JsonValueWriter
     {
         private readonly PropertyNameMatcher _mask;
         private readonly int _maxDepth;
         private readonly int _maxInnerExceptionLevel;
 
+        /// <summary>The deepest JSON nesting of a whole line (System.Text.Json's default <c>MaxDepth</c>).</summary>
+        public const int MaxJsonNesting = 64;
+
+        /// <summary>
+        /// The deepest value depth written as an object or array: a value at depth d nests d + 2
+        /// levels deep in the line (the event object, then the value itself).
+        /// </summary>
+        public const int MaxValueDepth = MaxJsonNesting - 2;
+
         public JsonValueWriter(PropertyNameMatcher mask, int maxDepth, int maxInnerExceptionLevel)
         {
             _mask = mask;
-            _maxDepth = maxDepth;
+            _maxDepth = Math.Min(maxDepth, MaxValueDepth + 1);
             _maxInnerExceptionLevel = maxInnerExceptionLevel;
         }
 
@@ -73,7 +92,7 @@ namespace NLog.Targets.PyLog.Layouts
                 case TimeSpan span: buffer.WriteQuotedAscii(span, "c"); return;
                 case Guid guid: buffer.WriteQuotedAscii(guid, "D"); return;
                 case byte[] bytes: buffer.WriteBase64(bytes); return;
-                case Exception exception: WriteException(context, exception, 0); return;
+                case Exception exception: WriteExceptionAt(context, exception, depth); return;
                 case ISpanFormattable formattable: buffer.WriteFormattedString(formattable, CultureInfo.InvariantCulture); return;
                 case IFormattable formattable: WriteText(buffer, formattable.ToString(null, CultureInfo.InvariantCulture)); return;
             }
@@ -81,8 +100,47 @@ namespace NLog.Targets.PyLog.Layouts
             WriteComposite(context, value, depth);
         }
 
+        /// <summary>
+        /// Is <paramref name="value"/> written as a JSON scalar (or with its own text) rather than as
+        /// an object or array? Such a value cannot hold a member that masking would have to hide.
+        /// </summary>
+        public static bool IsScalar(object? value)
+        {
+            if (value is null || value is string || value is IConvertible || value is IFormattable || value is byte[])
+            {
+                return true;
+            }
+
+            return value is not IEnumerable && value is not Exception && ObjectPropertyCache.Get(value.GetType()) is null;
+        }
+
+        /// <summary>
+        /// <paramref name="value"/> as JSON text on its own, with the same masking and depth rules
+        /// (for a value written inside another text, such as a hole of the message).
+        /// </summary>
+        public string RenderJson(object? value)
+        {
+            // A fresh context: the thread's own one is in use by the rendering that asked.
+            var context = new JsonRenderContext();
+            WriteValueSafe(context, value, 0);
+            return System.Text.Encoding.UTF8.GetString(context.Buffer.WrittenSpan);
+        }
+
         /// <summary>Writes an exception as <c>{"type","message","stack","inner"|"innerExceptions"}</c>, inner exceptions up to the configured level.</summary>
-        public void WriteException(JsonRenderContext context, Exception exception, int level)
+        public void WriteException(JsonRenderContext context, Exception exception, int level) => WriteException(context, exception, level, 0);
+
+        private void WriteExceptionAt(JsonRenderContext context, Exception exception, int depth)
+        {
+            if (depth > MaxValueDepth)
+            {
+                WritePlaceholder(context.Buffer, exception.GetType());
+                return;
+            }
+
+            WriteException(context, exception, 0, depth);
+        }
+
+        private void WriteException(JsonRenderContext context, Exception exception, int level, int depth)
         {
             Utf8JsonBuffer buffer = context.Buffer;
             buffer.WriteRaw("{\"type\":"u8);
@@ -99,7 +157,8 @@ namespace NLog.Targets.PyLog.Layouts
 
             if (level < _maxInnerExceptionLevel)
             {
-                if (exception is AggregateException aggregate && aggregate.InnerExceptions.Count > 0)
+                // "innerExceptions" nests the inner objects two levels deeper, "inner" one.
+                if (exception is AggregateException aggregate && aggregate.InnerExceptions.Count > 0 && depth + 2 <= MaxValueDepth)
                 {
                     buffer.WriteRaw(",\"innerExceptions\":["u8);
                     for (int i = 0; i < aggregate.InnerExceptions.Count; i++)
@@ -109,15 +168,15 @@ namespace NLog.Targets.PyLog.Layouts
                             buffer.WriteByte((byte)',');
                         }
 
-                        WriteException(context, aggregate.InnerExceptions[i], level + 1);
+                        WriteException(context, aggregate.InnerExceptions[i], level + 1, depth + 2);
                     }
 
                     buffer.WriteByte((byte)']');
                 }
-                else if (exception.InnerException != null)
+                else if (exception.InnerException != null && depth + 1 <= MaxValueDepth)
                 {
                     buffer.WriteRaw(",\"inner\":"u8);
-                    WriteException(context, exception.InnerException, level + 1);
+                    WriteException(context, exception.InnerException, level + 1, depth + 1);
                 }
             }
 
@@ -127,9 +186,21 @@ namespace NLog.Targets.PyLog.Layouts
         private void WriteComposite(JsonRenderContext context, object value, int depth)
         {
             Utf8JsonBuffer buffer = context.Buffer;
+            PropertyInfo[]? properties = null;
+            if (value is not IEnumerable)
+            {
+                properties = ObjectPropertyCache.Get(value.GetType());
+                if (properties is null)
+                {
+                    // A System.* type (Uri, Version...) or one without public properties: its text.
+                    WriteText(buffer, value.ToString());
+                    return;
+                }
+            }
+
             if (depth >= _maxDepth)
             {
-                WriteText(buffer, value.ToString());
+                WritePlaceholder(buffer, value.GetType());
                 return;
             }
 
@@ -139,20 +210,9 @@ namespace NLog.Targets.PyLog.Layouts
                 return;
             }
 
-            PropertyInfo[]? properties = null;
-            if (value is not IEnumerable)
-            {
-                properties = ObjectPropertyCache.Get(value.GetType());
-                if (properties is null)
-                {
-                    WriteText(buffer, value.ToString());
-                    return;
-                }
-            }
-
             if (!context.PushAncestor(value))
             {
-                WriteText(buffer, value.ToString());
+                WritePlaceholder(buffer, value.GetType());
                 return;
             }
 
@@ -313,6 +373,8 @@ namespace NLog.Targets.PyLog.Layouts
                 return "(Message threw " + ex.GetType().Name + ")";
             }
         }
+
+        private static void WritePlaceholder(Utf8JsonBuffer buffer, Type type) => buffer.WriteRaw(ObjectPropertyCache.GetPlaceholder(type));
 
         private static void WriteError(Utf8JsonBuffer buffer, Exception exception)
         {

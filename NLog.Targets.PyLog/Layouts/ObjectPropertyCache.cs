@@ -16,8 +16,37 @@ namespace NLog.Targets.PyLog.Layouts
     {
         private static readonly ConcurrentDictionary<Type, PropertyInfo[]?> s_cache = new ConcurrentDictionary<Type, PropertyInfo[]?>();
         private static readonly Func<Type, PropertyInfo[]?> s_resolve = Resolve;
+        private static readonly ConcurrentDictionary<Type, byte[]> s_placeholders = new ConcurrentDictionary<Type, byte[]>();
+        private static readonly Func<Type, byte[]> s_createPlaceholder = CreatePlaceholder;
 
         public static PropertyInfo[]? Get(Type type) => s_cache.GetOrAdd(type, s_resolve);
+
+        /// <summary>
+        /// What stands for an object too deep to write: <c>"[Name]"</c> as a JSON string, the type's
+        /// name without generic arity (<c>"[List]"</c>), <c>"[object]"</c> for an anonymous type.
+        /// </summary>
+        public static byte[] GetPlaceholder(Type type) => s_placeholders.GetOrAdd(type, s_createPlaceholder);
+
+        private static byte[] CreatePlaceholder(Type type)
+        {
+            string name = type.Name;
+            if (type.IsDefined(typeof(CompilerGeneratedAttribute), false) || name.StartsWith("<", StringComparison.Ordinal))
+            {
+                name = "object";
+            }
+            else
+            {
+                int tick = name.IndexOf('`');
+                if (tick > 0)
+                {
+                    name = name.Substring(0, tick);
+                }
+            }
+
+            var buffer = new Utf8JsonBuffer(name.Length + 4);
+            buffer.WriteString("[" + name + "]");
+            return buffer.WrittenSpan.ToArray();
+        }
 
         private static PropertyInfo[]? Resolve(Type type)
         {

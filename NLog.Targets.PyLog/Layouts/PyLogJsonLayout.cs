@@ -19,14 +19,19 @@ namespace NLog.Targets.PyLog
     /// <para>The network targets take the bytes through <see cref="IUtf8Layout"/>; any other target
     /// gets the same text through <see cref="Layout.Render(LogEventInfo)"/>.</para>
     /// <para>A property whose name equals a fixed field or a custom attribute is written with a
-    /// leading underscore (<c>message</c> becomes <c>_message</c>); a scope property with the
-    /// name of an event property is left out (the event property wins).</para>
+    /// leading underscore (<c>message</c> becomes <c>_message</c>), and so is a property with an
+    /// empty name (written as <c>_</c>); a scope property with the name of an event property is
+    /// left out (the event property wins).</para>
     /// <para>For asynchronous targets NLog calls <see cref="Precalculate"/> on the logging thread
     /// (the class is deliberately not <c>[ThreadAgnostic]</c>): the scope properties are captured
     /// there, and an event whose properties hold objects (mutable) is rendered there completely;
     /// an event with only primitive properties is rendered later, on the writer thread.</para>
-    /// <para>When a hole of the message template names a masked property, <c>message</c> shows
-    /// <c>***</c> in its place too.</para>
+    /// <para>With <see cref="MaskProperties"/> set, <c>message</c> is masked too: a hole of the
+    /// template that names a masked property shows <c>***</c>, and a hole holding an object,
+    /// dictionary or collection (<c>{x}</c>, <c>{@x}</c> and <c>{$x}</c> alike) shows its masked
+    /// JSON, under the same depth limit as the property fields.</para>
+    /// <para>Whatever <see cref="MaxRecursionLimit"/>, the line never nests deeper than 64 levels
+    /// (the default maximum of System.Text.Json and other parsers).</para>
     /// </remarks>
     [Layout("PyLogJson")]
     public sealed class PyLogJsonLayout : Layout, IUtf8Layout
@@ -67,8 +72,12 @@ namespace NLog.Targets.PyLog
 
         /// <summary>
         /// Gets or sets how many levels of nested objects, dictionaries and collections are
-        /// written as JSON; deeper values are written with <c>ToString()</c>. 0 writes every
-        /// non-primitive property value with <c>ToString()</c>. At most 64.
+        /// written as JSON; a deeper one is written as the placeholder <c>"[TypeName]"</c>
+        /// (<c>"[object]"</c> for an anonymous type), never with its <c>ToString()</c>, which for
+        /// records and anonymous types prints their members. Known scalar types (numbers, strings,
+        /// enums, dates, <c>IFormattable</c>, <c>System.*</c> types such as <c>Uri</c>) keep their
+        /// text at any depth. 0 writes every object property value as a placeholder. At most 64;
+        /// the line itself never nests deeper than 64 levels, so 63 and 64 write the same.
         /// </summary>
         /// <remarks>Default: 3.</remarks>
         public int MaxRecursionLimit { get; set; } = 3;
@@ -248,10 +257,7 @@ namespace NLog.Targets.PyLog
             }
 
             buffer.WriteRaw(",\"message\":"u8);
-            string message = MessageTemplateMasking.NeedsMasking(logEvent, settings.Values.Mask)
-                ? MessageTemplateMasking.FormatMasked(logEvent, settings.Values.Mask)
-                : logEvent.FormattedMessage;
-            buffer.WriteString(message ?? string.Empty);
+            buffer.WriteString(MessageTemplateMasking.Format(logEvent, settings.Values));
 
             if (logEvent.Exception != null)
             {
@@ -363,11 +369,7 @@ namespace NLog.Targets.PyLog
             for (int i = 0; i < count; i++)
             {
                 object key = properties[i].Key;
-                string? name = key as string ?? key?.ToString();
-                if (!string.IsNullOrEmpty(name))
-                {
-                    WriteProperty(context, settings, name, properties[i].Value);
-                }
+                WriteProperty(context, settings, key as string ?? key?.ToString() ?? string.Empty, properties[i].Value);
             }
         }
 
@@ -384,8 +386,8 @@ namespace NLog.Targets.PyLog
             KeyValuePair<string, object?>[] properties = context.ScopeProperties;
             for (int i = 0; i < count; i++)
             {
-                string name = properties[i].Key;
-                if (string.IsNullOrEmpty(name) || (checkEventProperties && logEvent.Properties.ContainsKey(name)))
+                string name = properties[i].Key ?? string.Empty;
+                if (checkEventProperties && logEvent.Properties.ContainsKey(name))
                 {
                     continue;
                 }
@@ -415,23 +417,10 @@ namespace NLog.Targets.PyLog
 
         private RenderSettings CreateSettings()
         {
-            if (MaxRecursionLimit < 0 || MaxRecursionLimit > JsonRenderContext.MaxDepth)
-            {
-                throw new NLogConfigurationException($"PyLogJson: MaxRecursionLimit must be between 0 and {JsonRenderContext.MaxDepth}, was {MaxRecursionLimit}.");
-            }
-
-            if (MaxInnerExceptionLevel < 0)
-            {
-                throw new NLogConfigurationException($"PyLogJson: MaxInnerExceptionLevel must be 0 or greater, was {MaxInnerExceptionLevel}.");
-            }
-
-            PropertyNameMatcher? mask = PropertyNameMatcher.Parse(MaskProperties, out string? maskError);
-            if (mask is null)
-            {
-                throw new NLogConfigurationException($"PyLogJson: MaskProperties {maskError} ('{MaskProperties}'); use a comma-separated list of names or * wildcards such as 'password,*token*'.");
-            }
-
-            var reserved = new HashSet<string>(s_fixedFields, StringComparer.Ordinal);
+            PropertyMasking masking = PropertyMasking.Create(MaskProperties, MaxRecursionLimit, MaxInnerExceptionLevel, "PyLogJson");
+            PropertyNameMatcher mask = masking.Names;
+            // The empty name is reserved too, so a property named "" is written as "_" (and "_" as "__").
+            var reserved = new HashSet<string>(s_fixedFields, StringComparer.Ordinal) { string.Empty };
             var attributes = new CompiledAttribute[Attributes.Count];
             for (int i = 0; i < attributes.Length; i++)
             {
@@ -453,7 +442,7 @@ namespace NLog.Targets.PyLog
                 attributes,
                 reserved,
                 new HashSet<string>(ExcludeProperties ?? (IEnumerable<string>)Array.Empty<string>(), StringComparer.OrdinalIgnoreCase),
-                new JsonValueWriter(mask, MaxRecursionLimit, MaxInnerExceptionLevel),
+                masking.Values,
                 IncludeEventProperties,
                 IncludeScopeProperties,
                 UseLocalTime);

@@ -24,6 +24,7 @@ namespace NLog.Targets.PyLog
     public sealed class RedisTarget : PyLogNetworkTarget
     {
         private RedisTransport? _transport;
+        private readonly SecretText _secrets = new SecretText();
 
         /// <summary>Creates the target with the Plumelog layout.</summary>
         public RedisTarget()
@@ -129,7 +130,15 @@ namespace NLog.Targets.PyLog
                 throw ConfigurationErrors.Invalid(this, nameof(SslCaCertificateFile), SslCaCertificateFile, "names no existing file");
 
             // The connection is made on the first batch: nothing is acquired here.
-            var connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
+            RedisConnection connection;
+            try
+            {
+                connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                throw ConfigurationErrors.Invalid(this, nameof(SslCaCertificateFile), SslCaCertificateFile, "is not a PEM or DER certificate (" + ex.Message + ")", ex);
+            }
             var sender = new RedisBatchSender(DataType, MaxLength, StreamField);
             var envelope = Compressor ? new PlumelogEnvelope() : null;
             var transport = new RedisTransport(this, connection, sender, envelope, Key, Utf8LayoutRenderer.Unwrap(Layout), TimeSpan.FromMilliseconds(TimeoutMilliseconds));
@@ -141,7 +150,7 @@ namespace NLog.Targets.PyLog
         private ConfigurationOptions BuildOptions()
         {
             var nullEvent = LogEventInfo.CreateNullEvent();
-            string? connectionString = SecretText.Expand(ConnectionString, $"RedisTarget '{Name}': ConnectionString");
+            string? connectionString = _secrets.Expand(ConnectionString, this, nameof(ConnectionString));
             string? host = Host?.Render(nullEvent);
             ConfigurationOptions options;
             if (!string.IsNullOrWhiteSpace(connectionString))
@@ -170,7 +179,8 @@ namespace NLog.Targets.PyLog
                 throw ConfigurationErrors.Invalid(this, nameof(Host), string.Empty, "or ConnectionString is required");
             }
 
-            string? password = SecretText.Expand(Password, $"RedisTarget '{Name}': Password");
+            _secrets.Add(options.Password);
+            string? password = _secrets.Expand(Password, this, nameof(Password));
             if (!string.IsNullOrEmpty(password))
                 options.Password = password;
             if (Ssl)

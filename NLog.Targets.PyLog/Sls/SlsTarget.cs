@@ -29,6 +29,7 @@ namespace NLog.Targets.PyLog
         public const int MaxRawBytesPerRequest = 3 * 1024 * 1024;
 
         private SlsTransport? _transport;
+        private readonly SecretText _secrets = new SecretText();
 
         /// <summary>Creates the target with the default contents (level, logger, message, exception).</summary>
         public SlsTarget()
@@ -53,7 +54,8 @@ namespace NLog.Targets.PyLog
 
         /// <summary>
         /// The AccessKey secret. Never logged. May reference the environment
-        /// (<c>${environment:ALIYUN_ACCESS_KEY_SECRET}</c>); it is rendered once at start-up, privately.
+        /// (<c>${environment:ALIYUN_ACCESS_KEY_SECRET}</c>), expanded once at start-up by the package
+        /// itself; no other <c>${...}</c> is accepted.
         /// </summary>
         /// <remarks>
         /// Default: none (required). A string rather than a layout so that NLog's configuration scan,
@@ -125,7 +127,7 @@ namespace NLog.Targets.PyLog
             string project = Required(Project, nameof(Project), nullEvent);
             string logstore = Required(Logstore, nameof(Logstore), nullEvent);
             string accessKeyId = Required(AccessKeyId, nameof(AccessKeyId), nullEvent);
-            string secret = RenderSecret(AccessKeySecret, nullEvent);
+            string secret = RenderSecret(AccessKeySecret, nameof(AccessKeySecret));
             if (string.IsNullOrEmpty(secret))
                 throw ConfigurationErrors.Invalid(this, nameof(AccessKeySecret), string.Empty, "is required");
             if (!IsName(project, allowUnderscore: false))
@@ -162,7 +164,7 @@ namespace NLog.Targets.PyLog
             string? topic = Topic?.Render(nullEvent);
             string source = Source?.Render(nullEvent) ?? LocalAddress();
             var encoder = new LogGroupEncoder(contents, topic, source, tags);
-            string token = RenderSecret(SecurityToken, nullEvent);
+            string token = RenderSecret(SecurityToken, nameof(SecurityToken));
             var signer = new SlsRequestSigner(accessKeyId, secret);
             var client = new SlsPutLogsClient(endpoint, project, logstore, signer, token, SlsCompressor.Create(Compression), TimeSpan.FromMilliseconds(RequestTimeoutMilliseconds), Clock);
             _transport = new SlsTransport(this, encoder, client, ShardHashKey);
@@ -177,13 +179,10 @@ namespace NLog.Targets.PyLog
             return value.Trim();
         }
 
-        /// <summary>Renders a secret through a layout that NLog's configuration never holds (so never traces).</summary>
-        private string RenderSecret(string? text, LogEventInfo nullEvent)
+        /// <summary>A secret option through the package's one secret mechanism (<c>${environment:NAME}</c> only, never NLog's layout engine).</summary>
+        private string RenderSecret(string? text, string property)
         {
-            if (string.IsNullOrEmpty(text) || !text.Contains("${", StringComparison.Ordinal))
-                return text ?? string.Empty;
-            var layout = Layout.FromString(text);
-            return layout.Render(nullEvent);
+            return _secrets.Expand(text, this, property) ?? string.Empty;
         }
 
         private static bool IsName(string value, bool allowUnderscore)
