@@ -202,11 +202,10 @@ namespace NLog.Targets.PyLog
             _writerThread = null;
             var writer = _writer;
             writer?.FlushToOs();
-            writer?.Fsync();
+            writer?.Dispose();
             _pump?.Stop(ShutdownTimeoutMilliseconds);
             if (_pump != null)
                 _reporter?.RemoveDeliveryListener(_pump);
-            writer?.Dispose();
             _checkpoint?.Dispose();
             _drops?.Publish();
             _gauges?.Dispose();

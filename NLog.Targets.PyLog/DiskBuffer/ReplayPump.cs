@@ -191,7 +191,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     _wake.Wait(IdleWaitMilliseconds);
                 }
             }
-            AdvanceCheckpoint();
+            // The writer sealed its segment before the pump was stopped: a fully delivered one goes now.
+            AdvanceCheckpoint(final: true);
             _reader?.Dispose();
             _reader = null;
         }
@@ -221,7 +222,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
         }
 
         /// <summary>Moves the checkpoint over events with an outcome, stores it, deletes finished segments.</summary>
-        private bool AdvanceCheckpoint()
+        private bool AdvanceCheckpoint(bool final = false)
         {
             long checkpoint;
             int done = 0;
@@ -238,12 +239,17 @@ namespace NLog.Targets.PyLog.DiskBuffer
             }
             if (done > 0)
                 _catalog.AddBufferedEvents(-done);
-            if (checkpoint == _storedCheckpoint)
+            if (checkpoint != _storedCheckpoint)
+            {
+                _checkpoint.Store(checkpoint);
+                _storedCheckpoint = checkpoint;
+            }
+            else if (!final)
+            {
                 return done > 0;
-            _checkpoint.Store(checkpoint);
-            _storedCheckpoint = checkpoint;
+            }
 
-            var finished = _catalog.TakeFinished(SegmentCatalog.SegmentOf(checkpoint));
+            var finished = _catalog.TakeFinished(checkpoint);
             if (finished != null)
             {
                 foreach (var segment in finished)

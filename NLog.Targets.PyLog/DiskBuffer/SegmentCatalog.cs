@@ -138,16 +138,19 @@ namespace NLog.Targets.PyLog.DiskBuffer
             }
         }
 
-        /// <summary>Removes segments whose every event has an outcome (all ids below <paramref name="checkpointSegment"/>), deleting their files.</summary>
-        public List<SegmentInfo>? TakeFinished(long checkpointSegment)
+        /// <summary>Takes the sealed segments whose every event has an outcome (they lie before <paramref name="checkpoint"/>) off the list.</summary>
+        public List<SegmentInfo>? TakeFinished(long checkpoint)
         {
+            long checkpointSegment = SegmentOf(checkpoint);
+            long checkpointOffset = OffsetOf(checkpoint);
             List<SegmentInfo>? finished = null;
             lock (Sync)
             {
                 for (int i = _segments.Count - 1; i >= 0; i--)
                 {
                     var segment = _segments[i];
-                    if (segment.Id < checkpointSegment && (segment.Sealed || segment.Evicted))
+                    bool before = segment.Id < checkpointSegment || (segment.Id == checkpointSegment && checkpointOffset >= segment.Bytes);
+                    if (before && (segment.Sealed || segment.Evicted))
                     {
                         (finished ??= new List<SegmentInfo>()).Add(segment);
                         _segments.RemoveAt(i);
