@@ -67,6 +67,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
             BinaryPrimitives.WriteUInt32LittleEndian(slot.Slice(16), Crc32C.Compute(slot.Slice(0, 16)));
             try
             {
+                if (_handle != null && !File.Exists(_path))
+                {
+                    // The directory was deleted (and made again): the handle points at an unlinked file.
+                    _handle.Dispose();
+                    _handle = null;
+                }
                 _handle ??= File.OpenHandle(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
                 RandomAccess.Write(_handle, slot, (_generation & 1) * SlotBytes);
                 _generation++;

@@ -50,7 +50,6 @@ namespace NLog.Targets.PyLog
         private readonly object _listenersLock = new object();
         private readonly ManualResetEventSlim _writerWake = new ManualResetEventSlim(false);
         private IDeliveryListener[] _listeners = Array.Empty<IDeliveryListener>();
-        private DirectoryLock? _lock;
         private SegmentCatalog? _catalog;
         private SegmentWriter? _writer;
         private Checkpoint? _checkpoint;
@@ -144,6 +143,9 @@ namespace NLog.Targets.PyLog
         /// <summary>True while the directory is not writable and events go straight to the wrapped target.</summary>
         public bool IsBypassingBuffer => _writer?.InFallback ?? false;
 
+        /// <summary>Bytes accepted and not yet written to the file.</summary>
+        internal long PendingForTests => _writer?.PendingBytes ?? 0;
+
         /// <summary>True when the wrapped target reports outcomes itself (its continuation then says only "accepted").</summary>
         internal bool WrappedReports => _reporter != null;
 
@@ -154,10 +156,11 @@ namespace NLog.Targets.PyLog
             base.InitializeTarget();
 
             string directory = RenderDirectory();
+            DirectoryLock? directoryLock = null;
             try
             {
                 System.IO.Directory.CreateDirectory(directory);
-                _lock = DirectoryLock.Acquire(directory);
+                directoryLock = DirectoryLock.Acquire(directory);
             }
             catch (DirectoryLockedException ex)
             {
@@ -165,20 +168,22 @@ namespace NLog.Targets.PyLog
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new NLogConfigurationException($"DiskBufferWrapper '{Name}': Directory '{directory}' cannot be used: {ex.Message}", ex);
+                // A full, read-only or missing disk must not stop the application: bypass until it is usable.
+                InternalLogger.Warn(ex, "{0}: Directory '{1}' is not usable at start-up; events go straight to the wrapped target until it is.", this, directory);
             }
 
             _stopping = 0;
             _eventIdProperty = EventIdProperty ?? string.Empty;
             _drops = new BufferDropCounter(this, RaiseEventDropped);
             var catalog = new SegmentCatalog(directory);
-            LoadSegments(catalog);
+            if (directoryLock != null)
+                LoadSegments(catalog);
             _catalog = catalog;
             _checkpoint = new Checkpoint(directory);
             long start = _checkpoint.Load();
             long previousRunEnd = SegmentCatalog.Position(catalog.MaxId() + 1, 0);
 
-            _writer = new SegmentWriter(catalog, new WriterCallbacks(this), _lock, SegmentBytes, MaxBytes, FullPolicy == DiskBufferFullPolicy.DropOldest);
+            _writer = new SegmentWriter(catalog, new WriterCallbacks(this), directoryLock, SegmentBytes, MaxBytes, FullPolicy == DiskBufferFullPolicy.DropOldest);
             _writer.Open();
 
             _reporter = WrappedTarget as IDeliveryReporter;
@@ -210,8 +215,6 @@ namespace NLog.Targets.PyLog
             _drops?.Publish();
             _gauges?.Dispose();
             _gauges = null;
-            _lock?.Dispose();
-            _lock = null;
             _pump = null;
             _writer = null;
             base.CloseTarget();

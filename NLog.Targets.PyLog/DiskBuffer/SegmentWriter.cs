@@ -50,7 +50,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private readonly long _segmentBytes;
         private readonly long _maxBytes;
         private readonly bool _dropOldest;
-        private readonly DirectoryLock _lock;
+        private DirectoryLock? _lock;
         private byte[] _active = new byte[InitialBufferBytes];
         private byte[] _spare = new byte[InitialBufferBytes];
         private int _activeLength;
@@ -58,6 +58,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private List<LogEventInfo>? _activeOriginals;
         private List<LogEventInfo>? _spareOriginals;
         private int _waitingProducers;
+        // Bytes swapped out of the pending buffer and not yet on disk: MaxBytes must count them too.
+        private long _writingBytes;
         private FileStream? _file;
         private SegmentInfo? _segment;
         private long _unsyncedBytes;
@@ -65,7 +67,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private long _nextRecoverAttempt;
         private bool _disposed;
 
-        public SegmentWriter(SegmentCatalog catalog, IBufferOwner owner, DirectoryLock directoryLock, long segmentBytes, long maxBytes, bool dropOldest)
+        /// <summary>Creates the writer; <paramref name="directoryLock"/> is null when the directory was not usable at start-up (it is taken once the directory is).</summary>
+        public SegmentWriter(SegmentCatalog catalog, IBufferOwner owner, DirectoryLock? directoryLock, long segmentBytes, long maxBytes, bool dropOldest)
         {
             _catalog = catalog;
             _owner = owner;
@@ -99,8 +102,14 @@ namespace NLog.Targets.PyLog.DiskBuffer
         {
             lock (_appendLock)
             {
-                if (!_dropOldest && _catalog.DiskBytes + _activeLength + record.Length > _maxBytes)
-                    return false;
+                if (!_dropOldest)
+                {
+                    long unwritten = Volatile.Read(ref _writingBytes) + _activeLength + record.Length;
+                    // Room for the header of every segment the unwritten bytes may still open.
+                    long headers = (unwritten / (_segmentBytes - RecordFormat.SegmentHeaderBytes) + 1) * RecordFormat.SegmentHeaderBytes;
+                    if (_catalog.DiskBytes + unwritten + headers > _maxBytes)
+                        return false;
+                }
                 while (_activeLength + record.Length > _active.Length)
                 {
                     if (_active.Length < MaxPendingBytes || _activeLength == 0)
@@ -148,6 +157,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     _activeLength = 0;
                     _activeCount = 0;
                     _activeOriginals = _spareOriginals;
+                    Volatile.Write(ref _writingBytes, length);
                     if (_waitingProducers > 0)
                         Monitor.PulseAll(_appendLock);
                 }
@@ -157,6 +167,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 {
                     SealRecords(chunk, length);
                     WriteChunk(chunk, length, count);
+                    Volatile.Write(ref _writingBytes, 0);
                     _owner.RecordsWritten();
                 }
                 else if (InFallback)
@@ -204,6 +215,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     Monitor.PulseAll(_appendLock);
                 }
                 CloseSegment();
+                _lock?.Dispose();
+                _lock = null;
             }
         }
 
@@ -285,7 +298,9 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 records++;
             lock (_catalog.Sync)
                 segment.Bytes += bytes;
+            // Disk first, then the in-flight count: a racing MaxBytes check may count them twice, never zero times.
             _catalog.AddDiskBytes(bytes);
+            Interlocked.Add(ref _writingBytes, -bytes);
             _catalog.AddBufferedEvents(records);
             _unsyncedBytes += bytes;
             _catalog.PublishActive(segment.Id, segment.Bytes);
@@ -397,20 +412,25 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private bool TryOpenSegment(out Exception? error)
         {
             error = null;
+            if (_dropOldest)
+                EvictFor(RecordFormat.SegmentHeaderBytes);
             long id = Math.Max(_catalog.MaxId(), _catalog.ActiveId) + 1;
             string path = _catalog.PathOf(id);
             FileStream? file = null;
             try
             {
                 System.IO.Directory.CreateDirectory(_catalog.Directory);
-                _lock.Restore();
+                if (_lock is null)
+                    _lock = DirectoryLock.Acquire(_catalog.Directory);
+                else
+                    _lock.Restore();
                 // bufferSize 0: every Write is one write(2) into the page cache, nothing lingers in the process.
                 file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 0);
                 Span<byte> header = stackalloc byte[RecordFormat.SegmentHeaderBytes];
                 RecordFormat.WriteSegmentHeader(header, DateTime.UtcNow.Ticks);
                 file.Write(header);
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is DirectoryLockedException)
             {
                 error = ex;
                 if (file != null)
