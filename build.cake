@@ -12,13 +12,12 @@ var demoArgs = Argument("demo-args", "");
 var solution = "./NLog.Targets.PyLog.sln";
 var artifacts = MakeAbsolute(Directory("./artifacts"));
 
-// What the tests need on the machine: (package, how to tell it is there).
+// What the tests need from the OS: (package, how to tell it is there). librdkafka and LZ4 come
+// from NuGet (librdkafka.redist, K4os.Compression.LZ4), not from the OS.
 var prerequisites = new (string Package, string[] Files)[]
 {
     ("redis-server", new[] { "/usr/bin/redis-server" }),
-    ("librdkafka1", new[] { "/usr/lib/x86_64-linux-gnu/librdkafka.so.1", "/usr/lib/aarch64-linux-gnu/librdkafka.so.1", "/usr/lib/librdkafka.so.1" }),
     ("kcat", new[] { "/usr/bin/kcat" }),
-    ("liblz4-1", new[] { "/usr/lib/x86_64-linux-gnu/liblz4.so.1", "/usr/lib/aarch64-linux-gnu/liblz4.so.1", "/usr/lib/liblz4.so.1" }),
 };
 
 Task("Prerequisites")

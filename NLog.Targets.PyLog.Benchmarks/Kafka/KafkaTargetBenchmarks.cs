@@ -48,7 +48,7 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
         [GlobalSetup]
         public void Setup()
         {
-            NativeLibraryResolver.EnsureLoaded();
+            KafkaNativeLibrary.EnsureLoaded();
             _cluster = NLog.Targets.PyLog.Tests.Support.KafkaMockCluster.Start(3);
             _cluster.CreateTopic(Topic, 3);
 

@@ -22,8 +22,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         [ClassInitialize]
         public static void ClassInitialize(TestContext context)
         {
-            // Also lets the test's own consumer find Debian's librdkafka.so.1.
-            NativeLibraryResolver.EnsureLoaded();
+            KafkaNativeLibrary.EnsureLoaded();
         }
 
         [TestMethod]
@@ -429,19 +428,23 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         }
 
         [TestMethod]
-        public void NativeLibraryResolverLoadsDebiansLibraryAndExplainsAMissingOne()
+        public void Librdkafka_comes_from_the_bundled_redist_in_the_output_folder_not_the_OS()
         {
-            StringAssert.StartsWith(NativeLibraryResolver.EnsureLoaded(), "2.");
-            Assert.IsTrue(NativeLibraryResolver.TryLoadFirst(new[] { "/nonexistent/librdkafka.so.1", "librdkafka.so.1" }, out var handle));
-            Assert.AreNotEqual(IntPtr.Zero, handle);
+            StringAssert.StartsWith(KafkaNativeLibrary.EnsureLoaded(), "2.16.");
+            var loaded = KafkaMockCluster.LoadedLibraryPath();
+            StringAssert.StartsWith(loaded, System.IO.Path.Combine(AppContext.BaseDirectory, "runtimes"), "librdkafka must be librdkafka.redist's copy in the output folder");
+            Assert.IsFalse(loaded.StartsWith("/usr/", StringComparison.Ordinal), loaded);
+        }
 
-            string[] missing = { "/nonexistent/librdkafka.so.1" };
-            Assert.IsFalse(NativeLibraryResolver.TryLoadFirst(missing, out _));
-            var message = NativeLibraryResolver.MissingLibraryMessage(missing);
+        [TestMethod]
+        public void Librdkafka_load_failure_names_the_library_and_every_reason_the_loader_gave()
+        {
+            var failure = new DllNotFoundException("all variants failed", new DllNotFoundException("libsasl2.so.3: cannot open shared object file"));
+            var message = KafkaNativeLibrary.FailureMessage(failure);
             StringAssert.Contains(message, "librdkafka");
-            StringAssert.Contains(message, "/nonexistent/librdkafka.so.1");
-            StringAssert.Contains(message, "apt-get install librdkafka1");
             StringAssert.Contains(message, "librdkafka.redist");
+            StringAssert.Contains(message, "all variants failed");
+            StringAssert.Contains(message, "libsasl2.so.3: cannot open shared object file");
         }
 
         private static LogFactory CreateFactory(string xml)

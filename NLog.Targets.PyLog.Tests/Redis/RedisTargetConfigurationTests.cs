@@ -17,7 +17,7 @@ namespace NLog.Targets.PyLog.Tests.Redis
         [DataRow("host='127.0.0.1' database='-2'", "Database")]
         [DataRow("host='127.0.0.1' timeoutMilliseconds='0'", "TimeoutMilliseconds")]
         [DataRow("host='127.0.0.1' sslCaCertificateFile='/no/such/ca.pem'", "SslCaCertificateFile")]
-        [DataRow("connectionString='127.0.0.1:6379,user=bob,password=hunter2'", "ConnectionString")]
+        [DataRow("connectionString='127.0.0.1:6379,bogusKeyword=1,password=hunter2'", "ConnectionString")]
         [DataRow("connectionString='password=hunter2'", "ConnectionString")]
         [DataRow("host='127.0.0.1' password='${machinename}'", "Password")]
         public void InvalidConfiguration_FailsAtLoad_NamingTheProperty(string attributes, string property)

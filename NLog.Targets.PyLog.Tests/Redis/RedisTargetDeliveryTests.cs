@@ -129,6 +129,28 @@ namespace NLog.Targets.PyLog.Tests.Redis
         }
 
         [TestMethod]
+        public void Acl_user_from_the_connection_string_authenticates_and_delivers()
+        {
+            using (var admin = Server.Client())
+                Assert.AreEqual("OK", admin.Call("ACL", "SETUSER", "pylog-writer", "on", ">acl-secret", "~acl-*", "+rpush", "+ping", "+info", "+client", "+cluster", "+config", "+echo", "+subscribe", "+select"));
+            var target = new RedisTarget
+            {
+                Name = "acl",
+                ConnectionString = Server.Endpoint + ",user=pylog-writer,password=acl-secret",
+                Key = "acl-list",
+            };
+            var factory = TestLogFactory.With(target);
+            var logger = factory.GetLogger("L");
+            for (int i = 0; i < 20; i++)
+                logger.Info("acl {0}", i);
+            factory.Flush(TimeSpan.FromSeconds(10));
+            factory.Shutdown();
+
+            using var client = Server.Client();
+            Assert.AreEqual(20, client.ListLength("acl-list"), "the ACL user (allowed only RPUSH on acl-*) delivered every event");
+        }
+
+        [TestMethod]
         public void Stream_XAddsEveryEventInOrder()
         {
             var target = RedisTestSupport.Target(Server, "stream");

@@ -159,7 +159,6 @@ namespace NLog.Targets.PyLog.Tests.Sls
         [TestMethod]
         public void Lz4_compressor_output_is_a_raw_lz4_block()
         {
-            Assert.IsTrue(Lz4Native.TryLoad(out var error), error);
             var raw = Convert.FromHexString(PhpSdkLogGroupHex + PhpSdkLogGroupHex + PhpSdkLogGroupHex);
             var compressed = SlsCompressor.Create(SlsCompression.Lz4).Compress(new ArraySegment<byte>(raw));
             Assert.IsTrue(compressed.Count < raw.Length, "repeated input compresses");

@@ -1,4 +1,6 @@
 using System;
+using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -9,12 +11,34 @@ namespace NLog.Targets.PyLog.Tests.Support
     /// Any Kafka client (Confluent.Kafka, kcat) talks to it through <see cref="BootstrapServers"/>.
     /// </summary>
     /// <remarks>
-    /// P/Invokes <c>librdkafka.so.1</c> (Debian's <c>librdkafka1</c>). Its CreateTopics admin call
-    /// never answers, so topics are created through <see cref="CreateTopic"/>.
+    /// P/Invokes the very librdkafka that Confluent.Kafka loaded (from <c>librdkafka.redist</c> in the
+    /// output folder, the variant Confluent's loader picked), found in <c>/proc/self/maps</c>, so the
+    /// mock speaks exactly the client's protocol version and no OS package is needed. Its
+    /// CreateTopics admin call never answers, so topics are created through <see cref="CreateTopic"/>.
     /// </remarks>
     internal sealed class KafkaMockCluster : IDisposable
     {
-        private const string Lib = "librdkafka.so.1";
+        private const string Lib = "librdkafka";
+
+        static KafkaMockCluster()
+        {
+            NativeLibrary.SetDllImportResolver(typeof(KafkaMockCluster).Assembly, static (name, assembly, searchPath) =>
+                name == Lib ? NativeLibrary.Load(LoadedLibraryPath()) : IntPtr.Zero);
+        }
+
+        /// <summary>The file of the librdkafka that Confluent.Kafka loaded into this process.</summary>
+        public static string LoadedLibraryPath()
+        {
+            // Makes Confluent.Kafka load its native library now, through its own loader.
+            _ = Confluent.Kafka.Library.VersionString;
+            var path = File.ReadLines("/proc/self/maps")
+                .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(fields => fields.Length >= 6 && Path.GetFileName(fields[5]).Contains("librdkafka", StringComparison.Ordinal))
+                .Select(fields => fields[5])
+                .FirstOrDefault();
+            return path ?? throw new InvalidOperationException(
+                "Prerequisite missing: Confluent.Kafka reports librdkafka loaded, but no librdkafka file is mapped in /proc/self/maps.");
+        }
 
         /// <summary>Kafka protocol ApiKey of ProduceRequest.</summary>
         public const short ProduceApiKey = 0;
@@ -66,7 +90,7 @@ namespace NLog.Targets.PyLog.Tests.Support
             catch (DllNotFoundException ex)
             {
                 throw new InvalidOperationException(
-                    "Prerequisite missing: the Kafka tests need librdkafka's mock cluster from " + Lib + " (apt-get install librdkafka1).", ex);
+                    "Prerequisite missing: the Kafka tests need librdkafka's mock cluster from the librdkafka.redist package in the output folder.", ex);
             }
 
             var bootstraps = Marshal.PtrToStringAnsi(rd_kafka_mock_cluster_bootstraps(cluster))!;

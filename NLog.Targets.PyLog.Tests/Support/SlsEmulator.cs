@@ -49,7 +49,7 @@ namespace NLog.Targets.PyLog.Tests.Support
     /// An Aliyun SLS PutLogs emulator on loopback: a small HTTP/1.1 server that does to a request
     /// what the service does — checks the Host, path and headers, the Content-MD5, the v1
     /// signature (computed here from the known secret, independently of the target's signer),
-    /// the date window, decompresses (lz4 through liblz4's LZ4_decompress_safe, zlib), checks
+    /// the date window, decompresses (lz4 through the tests' own block decoder, zlib), checks
     /// x-log-bodyrawsize and the 4096 logs / 3 MB limits, parses the LogGroup protobuf with its
     /// own reader, and stores the logs. Faults can be queued for the next requests.
     /// </summary>
@@ -342,25 +342,7 @@ namespace NLog.Targets.PyLog.Tests.Support
             }
         }
 
-        [DllImport("liblz4.so.1", EntryPoint = "LZ4_decompress_safe", CallingConvention = CallingConvention.Cdecl)]
-        private static extern int LZ4_decompress_safe(byte[] source, byte[] destination, int compressedSize, int destinationCapacity);
-
-        public static byte[] Lz4Decompress(byte[] body, int rawSize)
-        {
-            var output = new byte[rawSize];
-            int n;
-            try
-            {
-                n = LZ4_decompress_safe(body, output, body.Length, rawSize);
-            }
-            catch (DllNotFoundException ex)
-            {
-                throw new InvalidOperationException("The SLS emulator needs liblz4.so.1 (Debian package liblz4-1) to decompress lz4 bodies.", ex);
-            }
-            if (n < 0)
-                throw new InvalidDataException("LZ4_decompress_safe failed: " + n);
-            return n == rawSize ? output : output.AsSpan(0, n).ToArray();
-        }
+        public static byte[] Lz4Decompress(byte[] body, int rawSize) => Lz4BlockDecoder.Decode(body, rawSize);
 
         private static async Task WriteResponseAsync(Stream stream, int status, string? code, string? message, string requestId, DateTimeOffset date)
         {

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
 using NLog.Targets.PyLog.Core;
@@ -9,84 +8,84 @@ namespace NLog.Targets.PyLog.Redis
 {
     /// <summary>
     /// Writes the unsettled items of a batch in one round trip: one variadic <c>RPUSH</c> per key
-    /// (lists), one Lua script call per key running the <c>XADD</c>s (streams; StackExchange.Redis
-    /// 1.2.6 has no stream API), or pipelined <c>PUBLISH</c>es (channels). Items whose command
-    /// succeeded are marked delivered, so a retry after a partial failure sends only the rest.
+    /// (lists), pipelined <c>XADD</c>s (streams) or pipelined <c>PUBLISH</c>es (channels). Items
+    /// whose command succeeded are marked delivered, so a retry after a partial failure sends only
+    /// the rest.
     /// </summary>
     internal sealed class RedisBatchSender
     {
-        // ARGV[1] = MAXLEN (0: no trim), ARGV[2] = field name, ARGV[3..] = entries.
-        private const string StreamScript = @"
-local maxlen = tonumber(ARGV[1])
-for i = 3, #ARGV do
-  if maxlen > 0 then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', ARGV[2], ARGV[i])
-  else
-    redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[i])
-  end
-end
-return #ARGV - 2";
-
         private readonly RedisDataType _dataType;
-        private readonly RedisValue _maxLength;
+        private readonly int? _maxLength;
         private readonly RedisValue _streamField;
-        private readonly List<string> _keys = new List<string>();
 
         public RedisBatchSender(RedisDataType dataType, long maxLength, string streamField)
         {
             _dataType = dataType;
-            _maxLength = maxLength;
+            // StreamAddAsync's int? overload: the one StackExchange.Redis 2.x and 3.x both keep.
+            _maxLength = maxLength > 0 ? (int)Math.Min(maxLength, int.MaxValue) : null;
             _streamField = streamField;
         }
 
         /// <summary>Sends; throws the first failure after marking what did succeed.</summary>
-        public Task SendAsync(IDatabase database, NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        public Task SendAsync(IDatabase database, NetworkBatch<byte[]> batch)
         {
             if (_dataType == RedisDataType.Channel)
                 return PublishAsync(database, batch);
+            if (_dataType == RedisDataType.Stream)
+                return StreamAddAsync(database, batch);
 
-            CollectKeys(batch);
-            if (_keys.Count == 1)
-                return SendKeyAsync(database, batch, _keys[0], 0);
+            var keys = batch.PendingKeys();
+            if (keys.Count == 1)
+                return SendKeyAsync(database, batch, keys[0]!);
 
             // Several keys (a layout Key): one command per key, pipelined in one batch.
             var redisBatch = database.CreateBatch();
-            var tasks = new Task[_keys.Count];
-            for (int k = 0; k < _keys.Count; k++)
-                tasks[k] = SendKeyAsync(redisBatch, batch, _keys[k], k);
+            var tasks = new Task[keys.Count];
+            for (int k = 0; k < keys.Count; k++)
+                tasks[k] = SendKeyAsync(redisBatch, batch, keys[k]!);
             redisBatch.Execute();
             return AwaitAllAsync(tasks);
         }
 
-        private async Task SendKeyAsync(IDatabaseAsync database, NetworkBatch<KeyValuePair<string, byte[]>> batch, string key, int keyIndex)
+        private async Task SendKeyAsync(IDatabaseAsync database, NetworkBatch<byte[]> batch, string key)
         {
-            var values = ValuesFor(batch, key, _dataType == RedisDataType.Stream ? 2 : 0);
-            if (_dataType == RedisDataType.Stream)
-            {
-                values[0] = _maxLength;
-                values[1] = _streamField;
-                await database.ScriptEvaluateAsync(StreamScript, new RedisKey[] { key }, values).ConfigureAwait(false);
-            }
-            else
-            {
-                await database.ListRightPushAsync(key, values).ConfigureAwait(false);
-            }
-            MarkDelivered(batch, key);
+            var values = ValuesFor(batch, key);
+            await database.ListRightPushAsync(key, values).ConfigureAwait(false);
+            batch.MarkDeliveredWithKey(key);
         }
 
-        private static async Task PublishAsync(IDatabase database, NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        private Task StreamAddAsync(IDatabase database, NetworkBatch<byte[]> batch)
         {
+            // XADD takes one entry per command: pipeline them in order on one connection.
             var redisBatch = database.CreateBatch();
-            var tasks = new Task<long>[batch.Count];
+            var tasks = new Task<RedisValue>?[batch.Count];
             for (int i = 0; i < batch.Count; i++)
             {
                 if (batch.IsSettled(i))
                     continue;
-                var item = batch[i];
-                tasks[i] = redisBatch.PublishAsync(new RedisChannel(item.Key, RedisChannel.PatternMode.Literal), item.Value);
+                tasks[i] = redisBatch.StreamAddAsync(batch.KeyOf(i), _streamField, batch[i], null, _maxLength, _maxLength.HasValue);
             }
             redisBatch.Execute();
+            return SettleEachAsync(batch, tasks);
+        }
 
+        private static async Task PublishAsync(IDatabase database, NetworkBatch<byte[]> batch)
+        {
+            var redisBatch = database.CreateBatch();
+            var tasks = new Task<long>?[batch.Count];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (batch.IsSettled(i))
+                    continue;
+                tasks[i] = redisBatch.PublishAsync(new RedisChannel(batch.KeyOf(i)!, RedisChannel.PatternMode.Literal), batch[i]);
+            }
+            redisBatch.Execute();
+            await SettleEachAsync(batch, tasks).ConfigureAwait(false);
+        }
+
+        /// <summary>Marks each item whose command succeeded; throws the first failure after that.</summary>
+        private static async Task SettleEachAsync(NetworkBatch<byte[]> batch, Task?[] tasks)
+        {
             Exception? first = null;
             for (int i = 0; i < tasks.Length; i++)
             {
@@ -125,48 +124,16 @@ return #ARGV - 2";
                 ExceptionDispatchInfo.Capture(first).Throw();
         }
 
-        private void CollectKeys(NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        private static RedisValue[] ValuesFor(NetworkBatch<byte[]> batch, string key)
         {
-            _keys.Clear();
-            string? last = null;
+            var values = new RedisValue[batch.CountPendingWithKey(key)];
+            int next = 0;
             for (int i = 0; i < batch.Count; i++)
             {
-                if (batch.IsSettled(i))
-                    continue;
-                string key = batch[i].Key;
-                if (ReferenceEquals(key, last) || key == last)
-                    continue;
-                last = key;
-                if (!_keys.Contains(key))
-                    _keys.Add(key);
-            }
-        }
-
-        private static RedisValue[] ValuesFor(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key, int reserved)
-        {
-            int count = 0;
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsSettled(i) && batch[i].Key == key)
-                    count++;
-            }
-            var values = new RedisValue[reserved + count];
-            int next = reserved;
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsSettled(i) && batch[i].Key == key)
-                    values[next++] = batch[i].Value;
+                if (batch.IsPendingWithKey(i, key))
+                    values[next++] = batch[i];
             }
             return values;
-        }
-
-        private static void MarkDelivered(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key)
-        {
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsSettled(i) && batch[i].Key == key)
-                    batch.MarkDelivered(i);
-            }
         }
     }
 }

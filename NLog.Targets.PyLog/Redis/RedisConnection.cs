@@ -119,7 +119,7 @@ namespace NLog.Targets.PyLog.Redis
 
         private async Task<ConnectionMultiplexer> ConnectAsync()
         {
-            // The connect log is the only place 1.2.6 reports why the first handshake failed; the
+            // The connect log is where the client reports why the first handshake failed; the
             // ConnectionFailed event cannot be subscribed before the multiplexer exists.
             var connectLog = new StringWriter();
             var multiplexer = await ConnectionMultiplexer.ConnectAsync(_options, connectLog).ConfigureAwait(false);

@@ -3,7 +3,7 @@ namespace NLog.Targets.PyLog
     /// <summary>The <c>Compression</c> option of the SLS target.</summary>
     public enum SlsCompression
     {
-        /// <summary>Raw LZ4 block (<c>x-log-compresstype: lz4</c>), through the system's liblz4.</summary>
+        /// <summary>Raw LZ4 block (<c>x-log-compresstype: lz4</c>), compressed by managed code (K4os.Compression.LZ4), no native library.</summary>
         Lz4,
 
         /// <summary>zlib format, RFC 1950 (<c>x-log-compresstype: deflate</c>).</summary>

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.IO.Compression;
-using NLog.Targets.PyLog;
+using K4os.Compression.LZ4;
 
 namespace NLog.Targets.PyLog.Sls
 {
@@ -42,10 +42,13 @@ namespace NLog.Targets.PyLog.Sls
 
             public override ArraySegment<byte> Compress(ArraySegment<byte> raw)
             {
-                int bound = Lz4Native.CompressBound(raw.Count);
+                int bound = LZ4Codec.MaximumOutputSize(raw.Count);
                 if (_output.Length < bound)
                     _output = new byte[Math.Max(bound, _output.Length * 2)];
-                int written = Lz4Native.Compress(raw, _output);
+                // The fast level of the reference implementation's default compressor: a raw block, as the service decodes.
+                int written = LZ4Codec.Encode(raw.AsSpan(), _output.AsSpan(), LZ4Level.L00_FAST);
+                if (written <= 0)
+                    throw new InvalidOperationException("LZ4 encoding failed for " + raw.Count + " bytes.");
                 return new ArraySegment<byte>(_output, 0, written);
             }
         }
