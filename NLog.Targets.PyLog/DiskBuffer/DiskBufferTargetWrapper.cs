@@ -40,23 +40,21 @@ namespace NLog.Targets.PyLog
     [Target("DiskBufferWrapper", IsWrapper = true)]
     public sealed class DiskBufferTargetWrapper : WrapperTargetBase, IDeliveryReporter
     {
-        internal const string CorruptReason = DropReasons.Corrupt;
         private static readonly string s_idPrefix = Guid.NewGuid().ToString("N").Substring(0, 16);
         private static long s_idCounter;
 
         [ThreadStatic]
         private static PayloadWriter? t_payload;
 
-        private readonly object _listenersLock = new object();
         private readonly ManualResetEventSlim _writerWake = new ManualResetEventSlim(false);
-        private IDeliveryListener[] _listeners = Array.Empty<IDeliveryListener>();
+        private readonly LossLedger _ledger;
+        private readonly DeliveryListeners _listeners;
         private SegmentCatalog? _catalog;
         private SegmentWriter? _writer;
         private Checkpoint? _checkpoint;
         private ReplayPump? _pump;
         private Thread? _writerThread;
         private IDisposable? _gauges;
-        private BufferDropCounter? _drops;
         private IDeliveryReporter? _reporter;
         private int _stopping;
         private string _eventIdProperty = string.Empty;
@@ -64,10 +62,13 @@ namespace NLog.Targets.PyLog
         /// <summary>Creates the wrapper; set <see cref="WrapperTargetBase.WrappedTarget"/> and <see cref="Directory"/> before use.</summary>
         public DiskBufferTargetWrapper()
         {
+            _ledger = new LossLedger(this);
+            _listeners = new DeliveryListeners(this);
         }
 
         /// <summary>Creates the wrapper around <paramref name="wrappedTarget"/>, buffering in <paramref name="directory"/>.</summary>
         public DiskBufferTargetWrapper(string name, Target wrappedTarget, string directory)
+            : this()
         {
             Name = name;
             WrappedTarget = wrappedTarget;
@@ -128,8 +129,12 @@ namespace NLog.Targets.PyLog
         public int ShutdownTimeoutMilliseconds { get; set; } = 5000;
 
         /// <summary>Raised when the buffer drops events (reasons <c>buffer_full</c>, <c>corrupt</c>), aggregated per level and reason with a count; the same losses are counted in <c>pylog.events.dropped</c>.</summary>
-        /// <remarks>Raised on the replay thread.</remarks>
-        public event EventHandler<EventDroppedEventArgs>? EventDropped;
+        /// <remarks>Raised on the thread that dropped: the logging thread (<c>DropNewest</c>), the writer (<c>DropOldest</c>) or the replay thread (<c>corrupt</c>).</remarks>
+        public event EventHandler<EventDroppedEventArgs>? EventDropped
+        {
+            add => _ledger.EventDropped += value;
+            remove => _ledger.EventDropped -= value;
+        }
 
         /// <summary>The directory in use (absolute), once initialized.</summary>
         public string? BufferDirectory => _catalog?.Directory;
@@ -174,7 +179,6 @@ namespace NLog.Targets.PyLog
 
             _stopping = 0;
             _eventIdProperty = EventIdProperty ?? string.Empty;
-            _drops = new BufferDropCounter(this, RaiseEventDropped);
             var catalog = new SegmentCatalog(directory);
             if (directoryLock != null)
                 LoadSegments(catalog);
@@ -212,7 +216,6 @@ namespace NLog.Targets.PyLog
             if (_pump != null)
                 _reporter?.RemoveDeliveryListener(_pump);
             _checkpoint?.Dispose();
-            _drops?.Publish();
             _gauges?.Dispose();
             _gauges = null;
             _pump = null;
@@ -283,11 +286,10 @@ namespace NLog.Targets.PyLog
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record, RecordFormat.RecordMagic);
             System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(record.Slice(8), record.Length - RecordFormat.RecordHeaderBytes);
 
-            var listeners = Volatile.Read(ref _listeners);
-            if (!writer.TryAppend(record, listeners.Length > 0 ? info : null))
+            if (!writer.TryAppend(record, _listeners.Any ? info : null))
             {
-                _drops!.Record(info.Level.Ordinal, DropReasons.BufferFull, 1);
-                Report(info, DeliveryOutcome.DroppedTransient(DropReasons.BufferFull));
+                RecordDropped(info.Level, DropReasons.BufferFull, 1);
+                _listeners.Report(info, DeliveryOutcome.DroppedTransient(DropReasons.BufferFull));
                 logEvent.Continuation(null);
                 return;
             }
@@ -296,73 +298,63 @@ namespace NLog.Targets.PyLog
             logEvent.Continuation(null);
         }
 
-        void IDeliveryReporter.AddDeliveryListener(IDeliveryListener listener)
+        void IDeliveryReporter.AddDeliveryListener(IDeliveryListener listener) => _listeners.Add(listener);
+
+        void IDeliveryReporter.RemoveDeliveryListener(IDeliveryListener listener) => _listeners.Remove(listener);
+
+        /// <summary>Counts a loss of the buffer itself (<c>buffer_full</c>, <c>corrupt</c>), and warns about it at most every 10 s.</summary>
+        internal void RecordDropped(LogLevel level, string reason, int count)
         {
-            lock (_listenersLock)
+            if (count <= 0)
+                return;
+            _ledger.Dropped(level, reason, count, null);
+            if (_ledger.LossWarnings.TryEnter(out int suppressed))
             {
-                var next = new IDeliveryListener[_listeners.Length + 1];
-                Array.Copy(_listeners, next, _listeners.Length);
-                next[_listeners.Length] = listener;
-                Volatile.Write(ref _listeners, next);
+                InternalLogger.Warn(reason == DropReasons.Corrupt
+                    ? "{0}: skipped {1} damaged stretch(es) of the buffer files (reason corrupt); the rest is replayed. Further losses are counted in pylog.events.dropped ({2} similar warnings suppressed)."
+                    : "{0}: the buffer holds MaxBytes; dropped {1} events (reason buffer_full). Further losses are counted in pylog.events.dropped ({2} similar warnings suppressed).",
+                    this, count, suppressed);
             }
         }
-
-        void IDeliveryReporter.RemoveDeliveryListener(IDeliveryListener listener)
-        {
-            lock (_listenersLock)
-            {
-                int index = Array.IndexOf(_listeners, listener);
-                if (index < 0)
-                    return;
-                var next = new IDeliveryListener[_listeners.Length - 1];
-                Array.Copy(_listeners, 0, next, 0, index);
-                Array.Copy(_listeners, index + 1, next, index, _listeners.Length - index - 1);
-                Volatile.Write(ref _listeners, next);
-            }
-        }
-
-        internal void RecordDropped(int levelOrdinal, string reason, long count) => _drops?.Record(levelOrdinal, reason, count);
-
-        internal void PublishDrops() => _drops?.Publish();
 
         internal void CountReplayed(int count) => PyLogMetrics.EventsReplayed(Name ?? string.Empty, count);
 
         private void Validate()
         {
             if (WrappedTarget is null)
-                throw new NLogConfigurationException($"DiskBufferWrapper '{Name}': WrappedTarget is required: put the target to protect inside the wrapper element.");
+                throw ConfigurationErrors.Invalid(this, nameof(WrappedTarget), string.Empty, "is required: put the target to protect inside the wrapper element");
             if (Directory is null)
-                throw new NLogConfigurationException($"DiskBufferWrapper '{Name}': Directory is required (was empty).");
+                throw ConfigurationErrors.Invalid(this, nameof(Directory), string.Empty, "is required");
             Check(SegmentBytes >= 4096, nameof(SegmentBytes), "must be at least 4096", SegmentBytes);
             Check(MaxBytes >= 2 * SegmentBytes, nameof(MaxBytes), "must be at least twice SegmentBytes (" + SegmentBytes.ToString(CultureInfo.InvariantCulture) + ")", MaxBytes);
             Check(FlushIntervalMilliseconds >= 1 && FlushIntervalMilliseconds <= 60000, nameof(FlushIntervalMilliseconds), "must be between 1 and 60000", FlushIntervalMilliseconds);
-            Check(FsyncIntervalMilliseconds >= 0, nameof(FsyncIntervalMilliseconds), "must not be negative", FsyncIntervalMilliseconds);
-            Check(BatchSize > 0, nameof(BatchSize), "must be greater than 0", BatchSize);
-            Check(MaxInFlight >= 0, nameof(MaxInFlight), "must not be negative", MaxInFlight);
-            Check(RetryDelayMilliseconds > 0, nameof(RetryDelayMilliseconds), "must be greater than 0", RetryDelayMilliseconds);
+            ConfigurationErrors.RequireNotNegative(this, FsyncIntervalMilliseconds, nameof(FsyncIntervalMilliseconds));
+            ConfigurationErrors.RequirePositive(this, BatchSize, nameof(BatchSize));
+            ConfigurationErrors.RequireNotNegative(this, MaxInFlight, nameof(MaxInFlight));
+            ConfigurationErrors.RequirePositive(this, RetryDelayMilliseconds, nameof(RetryDelayMilliseconds));
             Check(MaxRetryDelayMilliseconds >= RetryDelayMilliseconds, nameof(MaxRetryDelayMilliseconds), "must be at least RetryDelayMilliseconds", MaxRetryDelayMilliseconds);
-            Check(ShutdownTimeoutMilliseconds >= 0, nameof(ShutdownTimeoutMilliseconds), "must not be negative", ShutdownTimeoutMilliseconds);
+            ConfigurationErrors.RequireNotNegative(this, ShutdownTimeoutMilliseconds, nameof(ShutdownTimeoutMilliseconds));
             Check(Enum.IsDefined(FullPolicy), nameof(FullPolicy), "must be DropNewest or DropOldest", FullPolicy);
         }
 
         private void Check(bool valid, string property, string rule, object value)
         {
             if (!valid)
-                throw new NLogConfigurationException($"DiskBufferWrapper '{Name}': {property} {rule} (was '{Convert.ToString(value, CultureInfo.InvariantCulture)}').");
+                throw ConfigurationErrors.Invalid(this, property, Convert.ToString(value, CultureInfo.InvariantCulture), rule);
         }
 
         private string RenderDirectory()
         {
             string rendered = Directory!.Render(LogEventInfo.CreateNullEvent()).Trim();
             if (rendered.Length == 0)
-                throw new NLogConfigurationException($"DiskBufferWrapper '{Name}': Directory is required (was empty).");
+                throw ConfigurationErrors.Invalid(this, nameof(Directory), Directory, "is required (it renders empty)");
             try
             {
                 return Path.GetFullPath(rendered);
             }
             catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
             {
-                throw new NLogConfigurationException($"DiskBufferWrapper '{Name}': Directory is not a valid path (was '{rendered}').", ex);
+                throw ConfigurationErrors.Invalid(this, nameof(Directory), rendered, "is not a valid path", ex);
             }
         }
 
@@ -468,18 +460,6 @@ namespace NLog.Targets.PyLog
             wrapped.WriteAsyncLogEvent(new AsyncLogEventInfo(replayed.LogEvent, static _ => { }));
         }
 
-        private void Report(LogEventInfo logEvent, DeliveryOutcome outcome)
-        {
-            var listeners = Volatile.Read(ref _listeners);
-            if (listeners.Length == 0)
-                return;
-            var single = new[] { logEvent };
-            foreach (var listener in listeners)
-                listener.OnOutcome(single, outcome);
-        }
-
-        private void RaiseEventDropped(EventDroppedEventArgs args) => EventDropped?.Invoke(this, args);
-
         /// <summary>The writer's view of the wrapper, kept off the public surface.</summary>
         private sealed class WriterCallbacks : IBufferOwner
         {
@@ -489,16 +469,11 @@ namespace NLog.Targets.PyLog
 
             public void HandStraight(ReadOnlySpan<byte> payload) => _owner.HandStraight(payload);
 
-            public void RecordDropped(int levelOrdinal, string reason, long count) => _owner.RecordDropped(levelOrdinal, reason, count);
+            public void RecordDropped(int levelOrdinal, string reason, long count) => _owner.RecordDropped(LogLevel.FromOrdinal(levelOrdinal), reason, (int)Math.Min(count, int.MaxValue));
 
             public void RecordsWritten() => _owner._pump?.Wake();
 
-            public void ReportBuffered(List<LogEventInfo> originals)
-            {
-                var listeners = Volatile.Read(ref _owner._listeners);
-                foreach (var listener in listeners)
-                    listener.OnOutcome(originals, DeliveryOutcome.Delivered);
-            }
+            public void ReportBuffered(List<LogEventInfo> originals) => _owner._listeners.Report(originals, DeliveryOutcome.Delivered);
         }
     }
 }

@@ -31,6 +31,9 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private static string? t_threadId;
 
         [ThreadStatic]
+        private static ReadCache? t_readCache;
+
+        [ThreadStatic]
         private static KeyValuePair<object, object?>[]? t_eventProperties;
 
         [ThreadStatic]
@@ -49,13 +52,13 @@ namespace NLog.Targets.PyLog.DiskBuffer
             writer.WriteInt64(timestamp.Ticks);
             writer.WriteByte((byte)timestamp.Kind);
             writer.WriteByte((byte)logEvent.Level.Ordinal);
-            writer.WriteString(logEvent.LoggerName);
+            writer.WriteLoggerName(logEvent.LoggerName);
 
             // Formatting first: NLog fills the template's properties while it formats.
             string? formatted = logEvent.FormattedMessage;
             string? template = logEvent.Message;
             writer.WriteString(formatted);
-            writer.WriteString(ReferenceEquals(template, formatted) || template == formatted ? null : template);
+            writer.WriteTemplate(ReferenceEquals(template, formatted) || template == formatted ? null : template);
 
             object?[]? parameters = logEvent.Parameters;
             if (parameters is null)
@@ -82,9 +85,14 @@ namespace NLog.Targets.PyLog.DiskBuffer
             }
             Array.Clear(eventProperties, 0, propertyCount);
 
+            // Most events have no scope: NLog answers that with an empty array, far cheaper than a copy.
+            int scopeCount = 0;
             var scopeProperties = t_scopeProperties ??= new KeyValuePair<string, object?>[16];
-            int scopeCount = PropertySnapshot.CopyScope(ref scopeProperties);
-            t_scopeProperties = scopeProperties;
+            if (ScopeContext.GetAllProperties() is not ICollection<KeyValuePair<string, object?>> { Count: 0 })
+            {
+                scopeCount = PropertySnapshot.CopyScope(ref scopeProperties);
+                t_scopeProperties = scopeProperties;
+            }
             writer.WriteVarint((ulong)scopeCount);
             for (int i = 0; i < scopeCount; i++)
             {
@@ -122,9 +130,10 @@ namespace NLog.Targets.PyLog.DiskBuffer
             int ordinal = reader.ReadByte();
             if (ordinal > LogLevel.Fatal.Ordinal || (int)kind > 2 || ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks)
                 throw new FormatException("Buffer record holds an invalid level or timestamp.");
-            string? logger = reader.ReadString();
+            var cache = t_readCache ??= new ReadCache();
+            string? logger = reader.ReadString(cache.Logger);
             string formatted = reader.ReadString() ?? string.Empty;
-            string? template = reader.ReadString();
+            string? template = reader.ReadString(cache.Template);
 
             object?[]? parameters = null;
             int parameterCount = reader.ReadCount();
@@ -157,7 +166,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             }
 
             logEvent.Exception = ReadException(ref reader, 0);
-            string? thread = reader.ReadString();
+            string? thread = reader.ReadString(cache.Thread);
             if (reader.ReadByte() != 0)
             {
                 string? className = reader.ReadString();
@@ -371,6 +380,15 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 case JsonValueKind.False: return false;
                 default: return null;
             }
+        }
+
+        private sealed class ReadCache
+        {
+            public DecodedTextCache Logger { get; } = new DecodedTextCache();
+
+            public DecodedTextCache Template { get; } = new DecodedTextCache();
+
+            public DecodedTextCache Thread { get; } = new DecodedTextCache();
         }
 
         private sealed class StoredMessage

@@ -14,6 +14,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private const int MaxRetainedBytes = 1024 * 1024;
 
         private byte[] _buffer = new byte[1024];
+        private readonly CachedText _logger = new CachedText();
+        private readonly CachedText _template = new CachedText();
 
         public int Length { get; set; }
 
@@ -71,6 +73,32 @@ namespace NLog.Targets.PyLog.DiskBuffer
             Length += value.Length;
         }
 
+        /// <summary>As <see cref="WriteString"/>; the encoding of the previous logger name is reused when the same string comes again.</summary>
+        public void WriteLoggerName(string? value) => WriteCached(value, _logger);
+
+        /// <summary>As <see cref="WriteString"/>; the encoding of the previous template is reused when the same string comes again.</summary>
+        public void WriteTemplate(string? value) => WriteCached(value, _template);
+
+        private void WriteCached(string? value, CachedText cache)
+        {
+            // Logger names and templates are mostly the same string instances, call after call.
+            if (value is null || !ReferenceEquals(value, cache.Text))
+            {
+                int start = Length;
+                WriteString(value);
+                if (value != null && Length - start <= 512)
+                {
+                    cache.Text = value;
+                    cache.Encoded = _buffer.AsSpan(start, Length - start).ToArray();
+                }
+                return;
+            }
+            var encoded = cache.Encoded!;
+            Ensure(encoded.Length);
+            encoded.CopyTo(_buffer.AsSpan(Length));
+            Length += encoded.Length;
+        }
+
         /// <summary>Length + 1 as a varint (0 means null), then UTF-8.</summary>
         public void WriteString(string? value)
         {
@@ -102,6 +130,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
             return size;
         }
 
+        private sealed class CachedText
+        {
+            public string? Text;
+            public byte[]? Encoded;
+        }
+
         private void Ensure(int count)
         {
             if (Length + count <= _buffer.Length)
@@ -109,6 +143,13 @@ namespace NLog.Targets.PyLog.DiskBuffer
             int size = Math.Max(_buffer.Length * 2, Length + count);
             Array.Resize(ref _buffer, size);
         }
+    }
+
+    /// <summary>The last string read for one field (logger, template, thread), so repeats decode to the same instance.</summary>
+    internal sealed class DecodedTextCache
+    {
+        public byte[]? Bytes;
+        public string? Text;
     }
 
     /// <summary>Reads what <see cref="PayloadWriter"/> wrote; a malformed payload throws <see cref="FormatException"/>.</summary>
@@ -173,6 +214,24 @@ namespace NLog.Targets.PyLog.DiskBuffer
             if (length == 0)
                 return null;
             return Encoding.UTF8.GetString(Take(length - 1));
+        }
+
+        /// <summary>As <see cref="ReadString()"/>, returning the previous string of <paramref name="cache"/> when the bytes are the same (no new string).</summary>
+        public string? ReadString(DecodedTextCache cache)
+        {
+            int length = ReadCount();
+            if (length == 0)
+                return null;
+            var bytes = Take(length - 1);
+            if (cache.Bytes != null && bytes.SequenceEqual(cache.Bytes))
+                return cache.Text;
+            string text = Encoding.UTF8.GetString(bytes);
+            if (bytes.Length <= 512)
+            {
+                cache.Bytes = bytes.ToArray();
+                cache.Text = text;
+            }
+            return text;
         }
 
         private ReadOnlySpan<byte> Take(int count)

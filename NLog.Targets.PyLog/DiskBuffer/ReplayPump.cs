@@ -153,7 +153,6 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     bool stopping = Volatile.Read(ref _stopping) != 0;
                     bool progressed = AdvanceCheckpoint();
                     CompleteFlushes(stopping);
-                    _owner.PublishDrops();
                     if (stopping)
                         break;
 
@@ -437,8 +436,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
             if (delta <= 0)
                 return;
             _readerCorrupt = reader.CorruptStretches;
-            _owner.RecordDropped(LogLevel.Off.Ordinal, DiskBufferTargetWrapper.CorruptReason, delta);
-            InternalLogger.Warn("{0}: skipped {1} damaged stretch(es) in segment {2} (counted as reason corrupt); replay continues.", _owner, delta, reader.Id);
+            // The level of a damaged record is unknown: counted under Off.
+            _owner.RecordDropped(LogLevel.Off, DropReasons.Corrupt, delta);
         }
 
         private bool OpenNextSegment()
