@@ -28,26 +28,13 @@ namespace NLog.Targets.PyLog.Core
             if (listener is null)
                 throw new ArgumentNullException(nameof(listener));
             lock (this)
-            {
-                var next = new IDeliveryListener[_listeners.Length + 1];
-                Array.Copy(_listeners, next, _listeners.Length);
-                next[_listeners.Length] = listener;
-                Volatile.Write(ref _listeners, next);
-            }
+                Volatile.Write(ref _listeners, CopyOnWriteArray.With(_listeners, listener));
         }
 
         public void Remove(IDeliveryListener listener)
         {
             lock (this)
-            {
-                int index = Array.IndexOf(_listeners, listener);
-                if (index < 0)
-                    return;
-                var next = new IDeliveryListener[_listeners.Length - 1];
-                Array.Copy(_listeners, 0, next, 0, index);
-                Array.Copy(_listeners, index + 1, next, index, _listeners.Length - index - 1);
-                Volatile.Write(ref _listeners, next);
-            }
+                Volatile.Write(ref _listeners, CopyOnWriteArray.Without(_listeners, listener));
         }
 
         public void Report(IReadOnlyList<LogEventInfo> events, DeliveryOutcome outcome)

@@ -121,12 +121,7 @@ namespace NLog.Targets.PyLog.Core
         {
             var source = new BufferSource(target, bytes, events);
             lock (s_queuesLock)
-            {
-                var next = new BufferSource[s_buffers.Length + 1];
-                Array.Copy(s_buffers, next, s_buffers.Length);
-                next[s_buffers.Length] = source;
-                s_buffers = next;
-            }
+                Volatile.Write(ref s_buffers, CopyOnWriteArray.With(s_buffers, source));
             return source;
         }
 
@@ -157,15 +152,7 @@ namespace NLog.Targets.PyLog.Core
             public void Dispose()
             {
                 lock (s_queuesLock)
-                {
-                    int index = Array.IndexOf(s_buffers, this);
-                    if (index < 0)
-                        return;
-                    var next = new BufferSource[s_buffers.Length - 1];
-                    Array.Copy(s_buffers, 0, next, 0, index);
-                    Array.Copy(s_buffers, index + 1, next, index, s_buffers.Length - index - 1);
-                    s_buffers = next;
-                }
+                    Volatile.Write(ref s_buffers, CopyOnWriteArray.Without(s_buffers, this));
             }
         }
 
@@ -176,27 +163,14 @@ namespace NLog.Targets.PyLog.Core
         {
             var source = new QueueSource(target, size);
             lock (s_queuesLock)
-            {
-                var next = new QueueSource[s_queues.Length + 1];
-                Array.Copy(s_queues, next, s_queues.Length);
-                next[s_queues.Length] = source;
-                s_queues = next;
-            }
+                Volatile.Write(ref s_queues, CopyOnWriteArray.With(s_queues, source));
             return source;
         }
 
         private static void Unregister(QueueSource source)
         {
             lock (s_queuesLock)
-            {
-                int index = Array.IndexOf(s_queues, source);
-                if (index < 0)
-                    return;
-                var next = new QueueSource[s_queues.Length - 1];
-                Array.Copy(s_queues, 0, next, 0, index);
-                Array.Copy(s_queues, index + 1, next, index, s_queues.Length - index - 1);
-                s_queues = next;
-            }
+                Volatile.Write(ref s_queues, CopyOnWriteArray.Without(s_queues, source));
         }
 
         private static IEnumerable<Measurement<long>> ObserveQueues()
