@@ -210,6 +210,8 @@ namespace NLog.Targets.PyLog
             _writerThread?.Join(ShutdownTimeoutMilliseconds);
             _writerThread = null;
             var writer = _writer;
+            // Events logged from now on go straight to the wrapped target (as before initialization).
+            _writer = null;
             writer?.FlushToOs();
             writer?.Dispose();
             _pump?.Stop(ShutdownTimeoutMilliseconds);
@@ -219,7 +221,6 @@ namespace NLog.Targets.PyLog
             _gauges?.Dispose();
             _gauges = null;
             _pump = null;
-            _writer = null;
             base.CloseTarget();
         }
 
@@ -288,6 +289,12 @@ namespace NLog.Targets.PyLog
 
             if (!writer.TryAppend(record, _listeners.Any ? info : null))
             {
+                if (writer.IsClosed)
+                {
+                    // Lost the race with close: the file is shut, hand the event on instead.
+                    HandStraight(logEvent);
+                    return;
+                }
                 RecordDropped(info.Level, DropReasons.BufferFull, 1);
                 _listeners.Report(info, DeliveryOutcome.DroppedTransient(DropReasons.BufferFull));
                 logEvent.Continuation(null);

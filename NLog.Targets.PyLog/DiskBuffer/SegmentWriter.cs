@@ -81,6 +81,9 @@ namespace NLog.Targets.PyLog.DiskBuffer
         /// <summary>True while the directory is not writable and events bypass the buffer.</summary>
         public bool InFallback => Volatile.Read(ref _fallback) != 0;
 
+        /// <summary>True once <see cref="Dispose"/> ran: appends are refused.</summary>
+        public bool IsClosed => Volatile.Read(ref _disposed);
+
         /// <summary>Bytes accepted but not yet written (part of what <c>MaxBytes</c> bounds).</summary>
         public long PendingBytes => Volatile.Read(ref _activeLength);
 
@@ -102,6 +105,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         {
             lock (_appendLock)
             {
+                if (_disposed)
+                    return false;
                 if (!_dropOldest)
                 {
                     long unwritten = Volatile.Read(ref _writingBytes) + _activeLength + record.Length;
@@ -214,6 +219,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     _disposed = true;
                     Monitor.PulseAll(_appendLock);
                 }
+                // What was appended before the flag went up still reaches the file.
+                FlushToOs();
                 CloseSegment();
                 _lock?.Dispose();
                 _lock = null;
