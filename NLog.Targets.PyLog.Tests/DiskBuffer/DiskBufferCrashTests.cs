@@ -157,5 +157,27 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             Assert.AreEqual(0, missing.Count, "missing: " + string.Join(",", missing.Take(20)));
             Assert.AreEqual(Events, distinct);
         }
+    
+        [TestMethod]
+        public void Kill_9_with_every_kafka_broker_down_then_next_process_delivers_every_event()
+        {
+            using var folder = new FilesTempFolder();
+            using var cluster = KafkaMockCluster.Start(1);
+            cluster.CreateTopic("crash", 1);
+            cluster.AllBrokersDown();
+            string config = WriteConfig(folder.Path, Path.Combine(folder.Path, "buffer"),
+                $@"<target xsi:type=""Kafka"" name=""kafka"" bootstrapServers=""{cluster.BootstrapServers}"" topic=""crash"" layout=""${{message}}"" batchSize=""500"" queueLimit=""5000"" />");
+
+            LogAndKill(config);
+            cluster.AllBrokersUp();
+            using (var second = CrashChild.Start(config, 0, 0, waitForEmpty: true))
+                second.WaitFor("EMPTY", 120_000);
+
+            var records = KafkaTopicReader.Read(cluster.BootstrapServers, "crash", 1, Events, TimeSpan.FromSeconds(60));
+            var (distinct, duplicates, missing) = Tally(records.Select(r => r.Value), Events);
+            Console.WriteLine($"delivered {distinct} distinct events, {duplicates} duplicates");
+            Assert.AreEqual(0, missing.Count, "missing: " + string.Join(",", missing.Take(20)));
+            Assert.AreEqual(Events, distinct);
+        }
     }
 }
