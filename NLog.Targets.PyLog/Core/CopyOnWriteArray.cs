@@ -1,30 +1,35 @@
 using System;
+using System.Threading;
 
 namespace NLog.Targets.PyLog.Core
 {
     /// <summary>
-    /// Add and remove on an array that readers take with one volatile read and never lock: every
-    /// change publishes a new array. Callers serialise the changes (hold their lock).
+    /// Adds to and removes from an array that readers take without a lock (they read the field once
+    /// and keep that snapshot); writers replace the whole array under their own lock.
     /// </summary>
     internal static class CopyOnWriteArray
     {
-        public static T[] With<T>(T[] items, T item)
+        /// <summary>Publishes a copy of <paramref name="array"/> with <paramref name="item"/> appended. Caller holds the writers' lock.</summary>
+        public static void Add<T>(ref T[] array, T item)
         {
-            var next = new T[items.Length + 1];
-            Array.Copy(items, next, items.Length);
-            next[items.Length] = item;
-            return next;
+            var next = new T[array.Length + 1];
+            Array.Copy(array, next, array.Length);
+            next[array.Length] = item;
+            Volatile.Write(ref array, next);
         }
 
-        public static T[] Without<T>(T[] items, T item)
+        /// <summary>Publishes a copy of <paramref name="array"/> without <paramref name="item"/>; false when it was not there. Caller holds the writers' lock.</summary>
+        public static bool Remove<T>(ref T[] array, T item)
+            where T : class
         {
-            int index = Array.IndexOf(items, item);
+            int index = Array.IndexOf(array, item);
             if (index < 0)
-                return items;
-            var next = new T[items.Length - 1];
-            Array.Copy(items, 0, next, 0, index);
-            Array.Copy(items, index + 1, next, index, items.Length - index - 1);
-            return next;
+                return false;
+            var next = new T[array.Length - 1];
+            Array.Copy(array, 0, next, 0, index);
+            Array.Copy(array, index + 1, next, index, array.Length - index - 1);
+            Volatile.Write(ref array, next);
+            return true;
         }
     }
 }

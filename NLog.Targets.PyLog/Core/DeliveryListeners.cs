@@ -13,6 +13,7 @@ namespace NLog.Targets.PyLog.Core
     internal sealed class DeliveryListeners
     {
         private readonly object _owner;
+        private readonly object _lock = new object();
         private IDeliveryListener[] _listeners = Array.Empty<IDeliveryListener>();
 
         public DeliveryListeners(object owner)
@@ -27,14 +28,14 @@ namespace NLog.Targets.PyLog.Core
         {
             if (listener is null)
                 throw new ArgumentNullException(nameof(listener));
-            lock (this)
-                Volatile.Write(ref _listeners, CopyOnWriteArray.With(_listeners, listener));
+            lock (_lock)
+                CopyOnWriteArray.Add(ref _listeners, listener);
         }
 
         public void Remove(IDeliveryListener listener)
         {
-            lock (this)
-                Volatile.Write(ref _listeners, CopyOnWriteArray.Without(_listeners, listener));
+            lock (_lock)
+                CopyOnWriteArray.Remove(ref _listeners, listener);
         }
 
         public void Report(IReadOnlyList<LogEventInfo> events, DeliveryOutcome outcome)

@@ -121,7 +121,7 @@ namespace NLog.Targets.PyLog.Core
         {
             var source = new BufferSource(target, bytes, events);
             lock (s_queuesLock)
-                Volatile.Write(ref s_buffers, CopyOnWriteArray.With(s_buffers, source));
+                CopyOnWriteArray.Add(ref s_buffers, source);
             return source;
         }
 
@@ -152,7 +152,7 @@ namespace NLog.Targets.PyLog.Core
             public void Dispose()
             {
                 lock (s_queuesLock)
-                    Volatile.Write(ref s_buffers, CopyOnWriteArray.Without(s_buffers, this));
+                    CopyOnWriteArray.Remove(ref s_buffers, this);
             }
         }
 
@@ -163,14 +163,14 @@ namespace NLog.Targets.PyLog.Core
         {
             var source = new QueueSource(target, size);
             lock (s_queuesLock)
-                Volatile.Write(ref s_queues, CopyOnWriteArray.With(s_queues, source));
+                CopyOnWriteArray.Add(ref s_queues, source);
             return source;
         }
 
         private static void Unregister(QueueSource source)
         {
             lock (s_queuesLock)
-                Volatile.Write(ref s_queues, CopyOnWriteArray.Without(s_queues, source));
+                CopyOnWriteArray.Remove(ref s_queues, source);
         }
 
         private static IEnumerable<Measurement<long>> ObserveQueues()
