@@ -28,6 +28,9 @@ namespace NLog.Targets.PyLog.Core
         internal const string SendDurationName = "pylog.send.duration";
         internal const string FailoverSwitchesName = "pylog.failover.switches";
         internal const string FailoverAllFailedName = "pylog.failover.all_failed";
+        internal const string BufferBytesName = "pylog.buffer.bytes";
+        internal const string BufferEventsName = "pylog.buffer.events";
+        internal const string EventsReplayedName = "pylog.events.replayed";
 
         private static readonly Meter s_meter = new Meter(MeterName, typeof(PyLogMetrics).Assembly.GetName().Version?.ToString());
         private static readonly Counter<long> s_sent = s_meter.CreateCounter<long>(EventsSentName, "{event}", "Events delivered to the destination.");
@@ -38,13 +41,17 @@ namespace NLog.Targets.PyLog.Core
         private static readonly Histogram<double> s_sendDuration = s_meter.CreateHistogram<double>(SendDurationName, "ms", "Duration of one successful batch send, retries included.");
         private static readonly Counter<long> s_switches = s_meter.CreateCounter<long>(FailoverSwitchesName, "{switch}", "Failover switches between children.");
         private static readonly Counter<long> s_allFailed = s_meter.CreateCounter<long>(FailoverAllFailedName, "{event}", "Events that every failover child failed to write.");
+        private static readonly Counter<long> s_replayed = s_meter.CreateCounter<long>(EventsReplayedName, "{event}", "Events a disk buffer handed over again: left on disk by an earlier process, or after a transient drop.");
 
         private static readonly object s_queuesLock = new object();
         private static QueueSource[] s_queues = Array.Empty<QueueSource>();
+        private static BufferSource[] s_buffers = Array.Empty<BufferSource>();
 
         static PyLogMetrics()
         {
             s_meter.CreateObservableGauge(QueueSizeName, ObserveQueues, "{event}", "Events waiting in a target's queue.");
+            s_meter.CreateObservableGauge(BufferBytesName, () => ObserveBuffers(bytes: true), "By", "Bytes of a disk buffer's segment files.");
+            s_meter.CreateObservableGauge(BufferEventsName, () => ObserveBuffers(bytes: false), "{event}", "Events in a disk buffer still waiting for an outcome.");
         }
 
         internal static void EventsSent(string target, long count)
@@ -101,6 +108,52 @@ namespace NLog.Targets.PyLog.Core
         {
             if (count > 0 && s_allFailed.Enabled)
                 s_allFailed.Add(count, new KeyValuePair<string, object?>("target", target));
+        }
+
+        internal static void EventsReplayed(string target, long count)
+        {
+            if (count > 0 && s_replayed.Enabled)
+                s_replayed.Add(count, new KeyValuePair<string, object?>("target", target));
+        }
+
+        /// <summary>Publishes a disk buffer's size under <c>pylog.buffer.bytes</c> and <c>pylog.buffer.events</c> until the returned handle is disposed.</summary>
+        internal static IDisposable RegisterBuffer(string target, Func<long> bytes, Func<long> events)
+        {
+            var source = new BufferSource(target, bytes, events);
+            lock (s_queuesLock)
+                CopyOnWriteArray.Add(ref s_buffers, source);
+            return source;
+        }
+
+        private static IEnumerable<Measurement<long>> ObserveBuffers(bool bytes)
+        {
+            var buffers = Volatile.Read(ref s_buffers);
+            var measurements = new Measurement<long>[buffers.Length];
+            for (int i = 0; i < buffers.Length; i++)
+                measurements[i] = new Measurement<long>(bytes ? buffers[i].Bytes() : buffers[i].Events(), new KeyValuePair<string, object?>("target", buffers[i].Target));
+            return measurements;
+        }
+
+        private sealed class BufferSource : IDisposable
+        {
+            public BufferSource(string target, Func<long> bytes, Func<long> events)
+            {
+                Target = target;
+                Bytes = bytes;
+                Events = events;
+            }
+
+            public string Target { get; }
+
+            public Func<long> Bytes { get; }
+
+            public Func<long> Events { get; }
+
+            public void Dispose()
+            {
+                lock (s_queuesLock)
+                    CopyOnWriteArray.Remove(ref s_buffers, this);
+            }
         }
 
         /// <summary>
@@ -165,5 +218,11 @@ namespace NLog.Targets.PyLog.Core
 
         /// <summary>The wrapped or child target threw while writing the event.</summary>
         public const string WriteFailed = "write_failed";
+
+        /// <summary>A disk buffer reached <c>MaxBytes</c> and its <c>FullPolicy</c> dropped the event.</summary>
+        public const string BufferFull = "buffer_full";
+
+        /// <summary>A damaged stretch of a disk buffer's file (a torn or flipped record) was skipped; its level is unknown (tagged <c>Off</c>).</summary>
+        public const string Corrupt = "corrupt";
     }
 }

@@ -145,7 +145,8 @@ namespace NLog.Targets.PyLog.Layouts
             Utf8JsonBuffer buffer = context.Buffer;
             buffer.WriteRaw("{\"type\":"u8);
             Type type = exception.GetType();
-            buffer.WriteString(type.FullName ?? type.Name);
+            // An exception replayed from a DiskBufferWrapper keeps the name of the type that was logged.
+            buffer.WriteString(exception is DiskBuffer.ReplayedException replayed ? replayed.OriginalTypeName : type.FullName ?? type.Name);
             buffer.WriteRaw(",\"message\":"u8);
             WriteText(buffer, GetMessage(exception));
             string? stack = exception.StackTrace;

@@ -1,0 +1,119 @@
+using System;
+using System.Linq;
+using System.Threading;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using NLog.Targets.PyLog.Core;
+using NLog.Targets.PyLog.Tests.Support;
+
+namespace NLog.Targets.PyLog.Tests.DiskBuffer
+{
+    /// <summary>An event leaves the disk only on delivery or a permanent refusal; a transient drop is handed over again.</summary>
+    [TestClass]
+    public sealed class DiskBufferOutcomeTests
+    {
+        [TestMethod]
+        public void Transient_drop_keeps_the_event_on_disk_and_hands_it_over_again()
+        {
+            using var folder = new FilesTempFolder();
+            int failuresLeft = 3;
+            var wrapped = new ReportingTestTarget
+            {
+                Name = "wrapped",
+                Decide = e => e.FormattedMessage == "flaky" && Interlocked.Decrement(ref failuresLeft) >= 0
+                    ? DeliveryOutcome.DroppedTransient(DropReasons.RetriesExhausted)
+                    : DeliveryOutcome.Delivered,
+            };
+            using var metrics = new MetricCollector("buffer");
+            var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path);
+            var logger = factory.GetLogger("test");
+            logger.Info("before");
+            logger.Info("flaky");
+            logger.Info("after");
+
+            Poll.Until(() => wrapped.Delivered.Contains("flaky"), "the transiently dropped event was delivered on a later hand-over");
+            Poll.Until(() => wrapper.BufferedEvents == 0, "nothing left waiting in the buffer");
+            CollectionAssert.AreEquivalent(new[] { "before", "flaky", "after" }, wrapped.Delivered);
+            Assert.AreEqual(6, wrapped.Attempts, "three events, the flaky one handed over four times");
+            Assert.AreEqual(3, (long)metrics.Sum(PyLogMetrics.EventsReplayedName), "each hand-over after a transient drop counts as replayed");
+            factory.Shutdown();
+        }
+
+        [TestMethod]
+        public void Permanent_rejection_removes_the_event_and_is_not_retried()
+        {
+            using var folder = new FilesTempFolder();
+            var wrapped = new ReportingTestTarget
+            {
+                Name = "wrapped",
+                Decide = e => e.FormattedMessage == "bad" ? DeliveryOutcome.DroppedPermanent(DropReasons.Rejected) : DeliveryOutcome.Delivered,
+            };
+            var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path);
+            var logger = factory.GetLogger("test");
+            logger.Info("bad");
+            logger.Info("good");
+            factory.Flush(TimeSpan.FromSeconds(10));
+            Poll.Until(() => wrapper.BufferedEvents == 0, "both events have their outcome");
+            factory.Shutdown();
+            Assert.AreEqual(2, wrapped.Attempts, "the rejected event is not handed over again");
+
+            // A new process on the same directory finds nothing to replay.
+            var again = new ReportingTestTarget { Name = "wrapped" };
+            var (factory2, _) = DiskBufferTestKit.Create(again, folder.Path);
+            factory2.Flush(TimeSpan.FromSeconds(10));
+            factory2.Shutdown();
+            Assert.AreEqual(0, again.Attempts, "nothing was left on disk");
+        }
+
+        [TestMethod]
+        public void Plain_NLog_target_that_throws_keeps_events_on_disk_until_it_recovers()
+        {
+            using var folder = new FilesTempFolder();
+            var wrapped = new PlainTestTarget { Name = "plain", Throw = true };
+            var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path);
+            var logger = factory.GetLogger("test");
+            for (int i = 0; i < 50; i++)
+                logger.Info("event {0}", i);
+            Poll.Until(() => wrapper.BufferedEvents == 50, "the events are buffered");
+            Assert.AreEqual(0, wrapped.Delivered.Count);
+            wrapped.Throw = false;
+            Poll.Until(() => wrapped.Delivered.Count == 50, "the recovered target received every event");
+            Poll.Until(() => wrapper.BufferedEvents == 0, "the buffer emptied");
+            // While the target flips back, a hand-over may be part failed, part delivered: order holds per hand-over, not across retries.
+            CollectionAssert.AreEquivalent(Enumerable.Range(0, 50).Select(i => "event " + i).ToList(), wrapped.Delivered, "each event exactly once");
+            factory.Shutdown();
+        }
+
+        [TestMethod]
+        public void Flush_pushes_to_the_OS_and_waits_for_the_wrapped_target()
+        {
+            using var folder = new FilesTempFolder();
+            var wrapped = new ReportingTestTarget { Name = "wrapped" };
+            var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path, w => w.FlushIntervalMilliseconds = 60000);
+            var logger = factory.GetLogger("test");
+            for (int i = 0; i < 10; i++)
+                logger.Info("event {0}", i);
+            factory.Flush(TimeSpan.FromSeconds(10));
+            Assert.AreEqual(10, wrapped.Delivered.Count, "Flush returned after every event was delivered, although the writer interval is a minute");
+            factory.Shutdown();
+        }
+
+        [TestMethod]
+        public void EventIdProperty_gives_each_event_a_unique_id_that_survives_the_buffer()
+        {
+            using var folder = new FilesTempFolder();
+            var wrapped = new ReportingTestTarget { Name = "wrapped", Layouts = new[] { NLog.Layouts.Layout.FromString("${event-properties:eid}") } };
+            var (factory, _) = DiskBufferTestKit.Create(wrapped, folder.Path, w => w.EventIdProperty = "eid");
+            var logger = factory.GetLogger("test");
+            var original = new LogEventInfo(LogLevel.Info, "test", "with id");
+            logger.Log(original);
+            for (int i = 0; i < 99; i++)
+                logger.Info("more");
+            factory.Flush(TimeSpan.FromSeconds(10));
+            factory.Shutdown();
+            var ids = wrapped.Rendered.Select(r => r[0]).ToList();
+            Assert.AreEqual(100, ids.Count);
+            Assert.AreEqual(100, ids.Distinct().Count(), "ids are unique");
+            Assert.AreEqual(original.Properties["eid"], ids[0], "the id set at logging time is the one delivered");
+        }
+    }
+}
