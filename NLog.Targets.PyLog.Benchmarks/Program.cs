@@ -5,6 +5,17 @@ namespace NLog.Targets.PyLog.Benchmarks
     /// <summary>Runs the benchmarks: <c>dotnet run -c Release --project NLog.Targets.PyLog.Benchmarks -- --filter '*'</c>.</summary>
     public static class Program
     {
-        public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        public static void Main(string[] args)
+        {
+            // Stopwatch side-by-side runs that need one process and alternating rounds, outside BenchmarkDotNet.
+            if (args.Length > 0 && args[0] == "kafka-side-by-side")
+            {
+                int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+                int events = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200_000;
+                System.Console.WriteLine(Kafka.KafkaSideBySide.Run(rounds, events));
+                return;
+            }
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        }
     }
 }

@@ -232,6 +232,37 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         }
 
         [TestMethod]
+        public void Librdkafka_fatal_error_replaces_the_producer_and_loses_nothing()
+        {
+            using var cluster = KafkaMockCluster.Start(1);
+            cluster.CreateTopic("fatalstate", 1);
+            using var metrics = new MetricCollector("o8");
+            var factory = CreateFactory(KafkaXml("o8", cluster, "fatalstate", attributes: "retryDelayMilliseconds='50' maxRetryDelayMilliseconds='200'"));
+            var target = factory.Configuration!.FindTargetByName<KafkaTarget>("o8")!;
+            var logger = factory.GetLogger("FatalState");
+            for (int i = 0; i < 100; i++)
+                logger.Info("before{0}", i);
+            factory.Flush(TimeSpan.FromSeconds(20));
+
+            // What an idempotent producer does when the broker lost its sequence: fatal, for good.
+            var host = target.ProducerHost!;
+            var first = host.Acquire();
+            KafkaMockCluster.RaiseFatalError(first, 45 /* OUT_OF_ORDER_SEQUENCE_NUMBER */);
+            for (int i = 0; i < 100; i++)
+                logger.Info("after{0}", i);
+            Poll.Until(() => metrics.Sent + DroppedTotal(metrics) >= 200, "every logged event has its outcome", 60000);
+            var records = KcatReader.Read(cluster.BootstrapServers, "fatalstate", 200, ReadTimeout);
+            factory.Shutdown();
+
+            var outcome = Outcome.Of(records, 200, metrics);
+            Console.WriteLine("fatal error: " + outcome);
+            Assert.AreEqual(1, host.Replacements, "the fatal producer was replaced once");
+            Assert.AreEqual(0, outcome.Dropped, outcome.ToString());
+            Assert.AreEqual(0, outcome.Duplicates, outcome.ToString());
+            Assert.AreEqual(200, outcome.Unique, outcome.ToString());
+        }
+
+        [TestMethod]
         public void Shutdown_during_an_outage_returns_within_the_close_timeout_and_counts_what_it_abandoned()
         {
             using var cluster = KafkaMockCluster.Start(3);

@@ -144,6 +144,19 @@ namespace NLog.Targets.PyLog.Tests.Support
             rd_kafka_mock_topic_set_error(_cluster, topic, error);
         }
 
+        /// <summary>
+        /// Puts a client into librdkafka's fatal state, as a real fatal error of an idempotent producer
+        /// would (<c>rd_kafka_test_fatal_error</c>); the client refuses every message from then on.
+        /// </summary>
+        public static void RaiseFatalError(Confluent.Kafka.IClient client, int error)
+        {
+            // Confluent.Kafka keeps the rd_kafka_t* in Handle.LibrdkafkaHandle (internal).
+            var property = typeof(Confluent.Kafka.Handle).GetProperty("LibrdkafkaHandle", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+                ?? throw new InvalidOperationException("Confluent.Kafka.Handle.LibrdkafkaHandle not found (Confluent.Kafka changed its internals)");
+            var handle = (SafeHandle)property.GetValue(client.Handle)!;
+            Check(rd_kafka_test_fatal_error(handle.DangerousGetHandle(), error, "raised by the test"), "rd_kafka_test_fatal_error");
+        }
+
         public void Dispose()
         {
             if (_cluster != IntPtr.Zero)
@@ -196,6 +209,9 @@ namespace NLog.Targets.PyLog.Tests.Support
 
         [DllImport(Lib)]
         private static extern int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
+
+        [DllImport(Lib)]
+        private static extern int rd_kafka_test_fatal_error(IntPtr rk, int err, string reason);
 
         [DllImport(Lib)]
         private static extern int rd_kafka_mock_partition_set_leader(IntPtr cluster, string topic, int partition, int brokerId);

@@ -49,7 +49,7 @@ namespace NLog.Targets.PyLog
         private KafkaClientSettings? _settings;
         private Layout? _valueLayout;
         private bool _sendWithoutLinger;
-        private IProducer<byte[]?, KafkaMessage>? _producer;
+        private KafkaProducerHost? _producer;
 
         /// <summary>Creates the target with its defaults.</summary>
         public KafkaTarget()
@@ -95,6 +95,9 @@ namespace NLog.Targets.PyLog
         [ArrayParameter(typeof(KafkaProducerProperty), "producerConfig")]
         public IList<KafkaProducerProperty> ProducerConfig { get; } = new List<KafkaProducerProperty>();
 
+        /// <summary>The producer's owner (tests raise librdkafka errors on its producer).</summary>
+        internal KafkaProducerHost? ProducerHost => _producer;
+
         /// <inheritdoc/>
         protected override void InitializeTarget()
         {
@@ -134,11 +137,11 @@ namespace NLog.Targets.PyLog
 
             try
             {
-                _producer = new ProducerBuilder<byte[]?, KafkaMessage>(settings.Properties)
+                _producer = new KafkaProducerHost(this, () => new ProducerBuilder<byte[]?, KafkaMessage>(settings.Properties)
                     .SetValueSerializer(KafkaMessageSerializer.Instance)
                     .SetErrorHandler(OnClientError)
                     .SetLogHandler(OnClientLog)
-                    .Build();
+                    .Build());
             }
             catch (Exception ex) when (ex is ArgumentException || ex is KafkaException || ex is InvalidOperationException)
             {
@@ -189,7 +192,7 @@ namespace NLog.Targets.PyLog
         /// <inheritdoc/>
         protected override async Task SendBatchAsync(NetworkBatch<KafkaMessage> batch, CancellationToken cancellationToken)
         {
-            var producer = _producer ?? throw new ObjectDisposedException(nameof(KafkaTarget), "The Kafka producer is closed.");
+            var producer = (_producer ?? throw new ObjectDisposedException(nameof(KafkaTarget), "The Kafka producer is closed.")).Acquire();
             var tracker = new KafkaDeliveryTracker(batch);
             try
             {
@@ -244,7 +247,7 @@ namespace NLog.Targets.PyLog
                         await Task.Delay(Math.Min(1 << Math.Min(queueFullWaits++, 6), 50), cancellationToken).ConfigureAwait(false);
                         continue;
                     }
-                    if (!error.IsFatal && !KafkaErrors.IsRetriable(error))
+                    if (!KafkaErrors.IsRetriable(error))
                         batch.Reject(i, DropReasons.Rejected, new KafkaDeliveryException(error, 1, "Kafka refused the message"));
                     else
                         stopped = exception;
@@ -281,14 +284,14 @@ namespace NLog.Targets.PyLog
         /// <inheritdoc/>
         protected override void CloseTransport(TimeSpan timeout)
         {
-            var producer = Interlocked.Exchange(ref _producer, null);
-            if (producer is null)
+            var host = Interlocked.Exchange(ref _producer, null);
+            if (host is null)
                 return;
 
             var clock = Stopwatch.StartNew();
             try
             {
-                int undelivered = producer.Flush(timeout);
+                int undelivered = host.Acquire().Flush(timeout);
                 if (undelivered > 0)
                     InternalLogger.Warn("{0}: {1} Kafka messages were still undelivered when the close timeout ({2} ms) elapsed", this, undelivered, (int)timeout.TotalMilliseconds);
             }
@@ -296,12 +299,7 @@ namespace NLog.Targets.PyLog
             {
                 InternalLogger.Warn(ex, "{0}: flushing the Kafka producer failed", this);
             }
-
-            // Disposing joins librdkafka's threads; do not let a stuck broker connection hold the application.
-            var dispose = Task.Run(producer.Dispose);
-            var left = timeout - clock.Elapsed;
-            if (!dispose.Wait(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)))
-                InternalLogger.Warn("{0}: the Kafka client did not shut down within the close timeout; leaving it to finish in the background", this);
+            host.Close(timeout - clock.Elapsed);
         }
 
         private Error? TryProduce(IProducer<byte[]?, KafkaMessage> producer, KafkaMessage message, out Exception? exception)
@@ -340,7 +338,10 @@ namespace NLog.Targets.PyLog
         {
             var reason = _settings?.Redact(error.Reason) ?? string.Empty;
             if (error.IsFatal)
+            {
                 InternalLogger.Error("{0}: Kafka client fatal error {1}: {2}", this, error.Code, reason);
+                _producer?.OnFatalError(producer);
+            }
             else
                 ClientLogRateLimited(LogLevel.Warn, "Kafka client error", error.Code.ToString(), reason);
         }
