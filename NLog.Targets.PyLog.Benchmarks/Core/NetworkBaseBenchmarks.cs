@@ -60,15 +60,21 @@ namespace NLog.Targets.PyLog.Benchmarks.Core
             return factory;
         }
 
-        private sealed class NoOpNetworkTarget : PyLogNetworkTarget<int>
+        private sealed class NoOpNetworkTarget : PyLogNetworkTarget
         {
-            protected override int RenderItem(LogEventInfo logEvent, out int sizeBytes)
-            {
-                sizeBytes = 100;
-                return 0;
-            }
+            private protected override NetworkTransport CreateTransport() => new NoOpTransport();
 
-            protected override Task SendBatchAsync(NetworkBatch<int> batch, CancellationToken cancellationToken) => Task.CompletedTask;
+            private sealed class NoOpTransport : BatchTransport<int>
+            {
+                public override int Render(LogEventInfo logEvent, out int sizeBytes, out string? key)
+                {
+                    sizeBytes = 100;
+                    key = null;
+                    return 0;
+                }
+
+                public override Task SendAsync(NetworkBatch<int> batch, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
         }
 
         private sealed class NoOpAsyncTaskTarget : AsyncTaskTarget

@@ -186,20 +186,30 @@ namespace NLog.Targets.PyLog.Benchmarks.Sls
         }
 
         /// <summary>The network base rendering the same Log messages, sending nothing: what NLog and batching cost alone.</summary>
-        private sealed class EncodeOnlyTarget : NLog.Targets.PyLog.Core.PyLogNetworkTarget<byte[]>
+        private sealed class EncodeOnlyTarget : NLog.Targets.PyLog.Core.PyLogNetworkTarget
         {
             private readonly LogGroupEncoder _encoder;
 
             public EncodeOnlyTarget(LogGroupEncoder encoder) => _encoder = encoder;
 
-            protected override byte[] RenderItem(LogEventInfo logEvent, out int sizeBytes)
-            {
-                var log = _encoder.EncodeLog(logEvent);
-                sizeBytes = LogGroupEncoder.SizeInGroup(log);
-                return log;
-            }
+            private protected override NLog.Targets.PyLog.Core.NetworkTransport CreateTransport() => new EncodeOnly(_encoder);
 
-            protected override System.Threading.Tasks.Task SendBatchAsync(NLog.Targets.PyLog.Core.NetworkBatch<byte[]> batch, System.Threading.CancellationToken cancellationToken) => System.Threading.Tasks.Task.CompletedTask;
+            private sealed class EncodeOnly : NLog.Targets.PyLog.Core.BatchTransport<byte[]>
+            {
+                private readonly LogGroupEncoder _encoder;
+
+                public EncodeOnly(LogGroupEncoder encoder) => _encoder = encoder;
+
+                public override byte[] Render(LogEventInfo logEvent, out int sizeBytes, out string? key)
+                {
+                    var log = _encoder.EncodeLog(logEvent);
+                    sizeBytes = LogGroupEncoder.SizeInGroup(log);
+                    key = null;
+                    return log;
+                }
+
+                public override System.Threading.Tasks.Task SendAsync(NLog.Targets.PyLog.Core.NetworkBatch<byte[]> batch, System.Threading.CancellationToken cancellationToken) => System.Threading.Tasks.Task.CompletedTask;
+            }
         }
 
         private sealed class ColumnsConfig : ManualConfig

@@ -91,14 +91,13 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void WithOverlapTheNextBatchIsRenderedDuringASendAndOrderIsKept()
+        public void Next_batch_is_rendered_during_a_send_and_order_is_kept()
         {
             var target = new FakeNetworkTarget
             {
                 Name = "overlap",
                 BatchSize = 50,
                 LingerMilliseconds = 0,
-                Overlap = true,
                 Behaviour = (_, ct) => Task.Delay(20, ct),
             };
             using var factory = TestLogFactory.With(target);
@@ -113,24 +112,22 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void WithoutOverlapNothingIsRenderedDuringASend()
+        public void Sends_in_progress_never_exceed_MaxBatchesInFlight()
         {
-            var target = new FakeNetworkTarget
+            var one = new FakeNetworkTarget { Name = "one-in-flight", BatchSize = 50, LingerMilliseconds = 0, Behaviour = (_, ct) => Task.Delay(5, ct) };
+            var three = new FakeNetworkTarget { Name = "three-in-flight", BatchSize = 50, LingerMilliseconds = 0, MaxBatchesInFlight = 3, Behaviour = (_, ct) => Task.Delay(20, ct) };
+            foreach (var target in new[] { one, three })
             {
-                Name = "no-overlap",
-                BatchSize = 50,
-                LingerMilliseconds = 0,
-                Behaviour = (_, ct) => Task.Delay(5, ct),
-            };
-            using var factory = TestLogFactory.With(target);
-            var logger = factory.GetLogger("t");
+                using var factory = TestLogFactory.With(target);
+                var logger = factory.GetLogger("t");
+                for (int i = 0; i < 1000; i++)
+                    logger.Info("m{0}", i);
+                factory.Flush(TimeSpan.FromSeconds(30));
+                Assert.AreEqual(1000, target.DeliveredCount, target.Name);
+            }
 
-            for (int i = 0; i < 1000; i++)
-                logger.Info("m{0}", i);
-            factory.Flush(TimeSpan.FromSeconds(30));
-
-            Assert.AreEqual(1000, target.DeliveredCount);
-            Assert.AreEqual(0, target.RendersDuringSend);
+            Assert.AreEqual(1, one.MaxConcurrentSends, "default: one batch in flight");
+            Assert.IsTrue(three.MaxConcurrentSends > 1 && three.MaxConcurrentSends <= 3, "MaxBatchesInFlight=3 allowed " + three.MaxConcurrentSends);
         }
 
         [TestMethod]

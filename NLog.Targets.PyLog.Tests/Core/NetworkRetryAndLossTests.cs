@@ -107,10 +107,10 @@ namespace NLog.Targets.PyLog.Tests.Core
 
             for (int i = 0; i < 5; i++)
                 logger.Warn("m{0}", i);
-            factory.Flush(TimeSpan.FromSeconds(10));
+            // A flush answers as soon as the server is known down; the retries go on behind it.
+            Poll.Until(() => metrics.Sum(PyLogMetrics.EventsDroppedName, ("reason", DropReasons.RetriesExhausted), ("level", "Warn")) == 5, "5 events dropped after the retries");
 
             Assert.AreEqual(0, target.DeliveredCount);
-            Assert.AreEqual(5, metrics.Sum(PyLogMetrics.EventsDroppedName, ("reason", DropReasons.RetriesExhausted), ("level", "Warn")));
             Assert.AreEqual(3, metrics.Sum(PyLogMetrics.SendFailuresName), "one attempt plus two retries");
         }
 
@@ -228,11 +228,11 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void FailedEventsHandlerTakesOverInsteadOfDropping()
+        public void Retries_exhausted_is_reported_once_per_event_as_a_transient_drop()
         {
-            const string name = "takeover";
+            const string name = "outcome-exhausted";
             using var metrics = new MetricCollector(name);
-            var taken = new List<LogEventInfo>();
+            var outcomes = new OutcomeRecorder();
             var target = new FakeNetworkTarget
             {
                 Name = name,
@@ -240,14 +240,19 @@ namespace NLog.Targets.PyLog.Tests.Core
                 RetryCount = 0,
                 Behaviour = (_, _) => throw new TimeoutException("down"),
             };
-            target.FailedEventsHandler = (events, _) => { lock (taken) taken.AddRange(events); return true; };
+            ((IDeliveryReporter)target).AddDeliveryListener(outcomes);
             using var factory = TestLogFactory.With(target);
 
             factory.GetLogger("t").Info("x");
+            Poll.Until(() => outcomes.Count == 1, "the outcome of the event");
             factory.Flush(TimeSpan.FromSeconds(10));
 
-            Assert.AreEqual("x", taken.Single().FormattedMessage);
-            Assert.AreEqual(0, metrics.Sum(PyLogMetrics.EventsDroppedName));
+            var (logEvent, outcome) = outcomes.Single();
+            Assert.AreEqual("x", logEvent.FormattedMessage);
+            Assert.AreEqual(DropReasons.RetriesExhausted, outcome.DropReason);
+            Assert.IsFalse(outcome.IsPermanent, "a server that is down may come back: transient");
+            Assert.AreEqual(1, metrics.Sum(PyLogMetrics.EventsDroppedName, ("reason", DropReasons.RetriesExhausted)));
+            Assert.AreEqual(1, outcomes.Count, "exactly once");
         }
 
         [TestMethod]

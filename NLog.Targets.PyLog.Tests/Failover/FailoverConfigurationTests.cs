@@ -28,7 +28,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         public void ChildrenAreNestedTargetsInPriorityOrder()
         {
             using var factory = TestLogFactory.FromXml(Config(@"
-    <target xsi:type='FailoverGroup' name='fo' retryPrimaryAfterSeconds='7' childRetryCount='1'>
+    <target xsi:type='FailoverGroup' name='fo' retryPrimaryAfterSeconds='7'>
       <target xsi:type='FakeNetwork' name='net' />
       <target xsi:type='FakeNetwork' name='net-explicit' retryCount='5' />
       <target xsi:type='FlakyTarget' name='backup' />
@@ -38,24 +38,9 @@ namespace NLog.Targets.PyLog.Tests.Failover
             Assert.IsNotNull(group);
             CollectionAssert.AreEqual(new[] { "net", "net-explicit", "backup" }, group.Targets.Select(t => t.Name).ToList());
             Assert.AreEqual(7, group.RetryPrimaryAfterSeconds);
-            Assert.AreEqual(1, group.ChildRetryCount);
-            Assert.AreEqual(1, ((FakeNetworkTarget)group.Targets[0]).RetryCount, "a network child at -1 gets ChildRetryCount");
+            Assert.AreEqual(-1, ((FakeNetworkTarget)group.Targets[0]).RetryCount, "the group never rewrites a child's RetryCount");
             Assert.AreEqual(5, ((FakeNetworkTarget)group.Targets[1]).RetryCount, "an explicit RetryCount is kept");
             Assert.AreSame(group.Targets[0], group.CurrentTarget);
-        }
-
-        [TestMethod]
-        public void ChildRetryCountMinusOneLeavesNetworkChildrenRetryingForever()
-        {
-            using var factory = TestLogFactory.FromXml(Config(@"
-    <target xsi:type='FailoverGroup' name='fo' childRetryCount='-1'>
-      <target xsi:type='FakeNetwork' name='net' />
-      <target xsi:type='FlakyTarget' name='backup' />
-    </target>"));
-
-            var group = factory.Configuration!.FindTargetByName<FailoverTarget>("fo");
-            Assert.IsNotNull(group);
-            Assert.AreEqual(-1, ((FakeNetworkTarget)group.Targets[0]).RetryCount);
         }
 
         [TestMethod]
@@ -74,16 +59,6 @@ namespace NLog.Targets.PyLog.Tests.Failover
       <target xsi:type='FlakyTarget' name='a' />
     </target>")));
             StringAssert.Contains(AllMessages(ex), "RetryPrimaryAfterSeconds must be 0 or more (was '-1')");
-        }
-
-        [TestMethod]
-        public void ChildRetryCountBelowMinusOneIsAConfigurationErrorNamingIt()
-        {
-            var ex = Assert.ThrowsExactly<NLogConfigurationException>(() => TestLogFactory.FromXml(Config(@"
-    <target xsi:type='FailoverGroup' name='fo' childRetryCount='-2'>
-      <target xsi:type='FlakyTarget' name='a' />
-    </target>")));
-            StringAssert.Contains(AllMessages(ex), "ChildRetryCount");
         }
 
         [TestMethod]

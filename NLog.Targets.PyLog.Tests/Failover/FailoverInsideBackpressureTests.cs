@@ -16,7 +16,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
   <targets>
     <target xsi:type='BackpressureWrapper' name='{wrapper}' queueLimit='1000' batchSize='100' fullPolicy='Block'>
       <target xsi:type='FailoverGroup' name='{group}'>
-        <target xsi:type='FakeNetwork' name='net-primary' lingerMilliseconds='5' retryDelayMilliseconds='5' queueLimit='20000' />
+        <target xsi:type='FakeNetwork' name='net-primary' lingerMilliseconds='5' retryCount='2' retryDelayMilliseconds='5' queueLimit='20000' />
         <target xsi:type='FlakyTarget' name='backup' />
       </target>
     </target>

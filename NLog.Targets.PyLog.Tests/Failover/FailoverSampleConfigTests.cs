@@ -50,7 +50,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
             Assert.AreEqual(30, group.RetryPrimaryAfterSeconds);
             var redis = (RedisTarget)group.Targets[0];
             Assert.IsInstanceOfType<ArchiveFileTarget>(group.Targets[1]);
-            Assert.AreEqual(2, redis.RetryCount, "the group capped Redis' retries");
+            Assert.AreEqual(2, redis.RetryCount, "the sample gives Redis two retries before the group takes over");
 
             var logger = factory.GetLogger("Sample");
             logger.Debug("below minlevel");

@@ -21,10 +21,11 @@ namespace NLog.Targets.PyLog.Tests.Support
     /// recorded in order.
     /// </summary>
     [Target("FakeNetwork")]
-    public sealed class FakeNetworkTarget : PyLogNetworkTarget<string>
+    public sealed class FakeNetworkTarget : PyLogNetworkTarget
     {
         private int _attempts;
         private int _sending;
+        private int _maxConcurrentSends;
         private int _rendersDuringSend;
 
         public FakeNetworkTarget()
@@ -33,20 +34,18 @@ namespace NLog.Targets.PyLog.Tests.Support
         }
 
         /// <summary>Called per attempt; throw to fail it. May settle single items.</summary>
-        public Func<NetworkBatch<string>, CancellationToken, Task>? Behaviour { get; set; }
+        internal Func<NetworkBatch<string>, CancellationToken, Task>? Behaviour { get; set; }
 
         /// <summary>Messages whose rendering throws.</summary>
         public string? PoisonRender { get; set; }
 
         public int MaxEventsPerRequest { get; set; } = int.MaxValue;
 
-        /// <summary>Opts in to rendering the next batch while one is being sent.</summary>
-        public bool Overlap { get; set; }
-
         /// <summary>Events rendered while a send was in progress.</summary>
         public int RendersDuringSend => Volatile.Read(ref _rendersDuringSend);
 
-        protected override bool OverlapRenderingWithSend => Overlap;
+        /// <summary>The most sends seen in progress at once.</summary>
+        public int MaxConcurrentSends => Volatile.Read(ref _maxConcurrentSends);
 
         public ConcurrentQueue<string[]> Batches { get; } = new ConcurrentQueue<string[]>();
 
@@ -71,44 +70,59 @@ namespace NLog.Targets.PyLog.Tests.Support
             return all;
         }
 
-        protected override int MaxTransportBatchEvents => MaxEventsPerRequest;
+        private protected override NetworkTransport CreateTransport() => new FakeTransport(this);
 
-        protected override string RenderItem(LogEventInfo logEvent, out int sizeBytes)
+        private sealed class FakeTransport : BatchTransport<string>
         {
-            if (Volatile.Read(ref _sending) != 0)
-                Interlocked.Increment(ref _rendersDuringSend);
-            var text = RenderLogEvent(Layout, logEvent);
-            if (PoisonRender != null && text == PoisonRender)
-                throw new FormatException("cannot render " + text);
-            sizeBytes = Encoding.UTF8.GetByteCount(text);
-            return text;
-        }
+            private readonly FakeNetworkTarget _target;
 
-        protected override async Task SendBatchAsync(NetworkBatch<string> batch, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _attempts);
-            Volatile.Write(ref _sending, 1);
-            try
-            {
-                if (Behaviour != null)
-                    await Behaviour(batch, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                Volatile.Write(ref _sending, 0);
-            }
-            var accepted = new List<string>();
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsSettled(i))
-                    accepted.Add(batch[i]);
-            }
-            Batches.Enqueue(accepted.ToArray());
-        }
+            public FakeTransport(FakeNetworkTarget target) => _target = target;
 
-        protected override FailureKind ClassifyFailure(Exception exception)
-        {
-            return exception is FakeFatalException ? FailureKind.Fatal : FailureKind.Retriable;
+            public override int MaxRequestEvents => _target.MaxEventsPerRequest;
+
+            public override string Render(LogEventInfo logEvent, out int sizeBytes, out string? key)
+            {
+                if (Volatile.Read(ref _target._sending) != 0)
+                    Interlocked.Increment(ref _target._rendersDuringSend);
+                var text = _target.Layout.Render(logEvent);
+                if (_target.PoisonRender != null && text == _target.PoisonRender)
+                    throw new FormatException("cannot render " + text);
+                sizeBytes = Encoding.UTF8.GetByteCount(text);
+                key = null;
+                return text;
+            }
+
+            public override async Task SendAsync(NetworkBatch<string> batch, CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref _target._attempts);
+                int sending = Interlocked.Increment(ref _target._sending);
+                int seen;
+                while ((seen = Volatile.Read(ref _target._maxConcurrentSends)) < sending && Interlocked.CompareExchange(ref _target._maxConcurrentSends, sending, seen) != seen)
+                {
+                }
+                try
+                {
+                    var behaviour = _target.Behaviour;
+                    if (behaviour != null)
+                        await behaviour(batch, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _target._sending);
+                }
+                var accepted = new List<string>();
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    if (!batch.IsSettled(i))
+                        accepted.Add(batch[i]);
+                }
+                _target.Batches.Enqueue(accepted.ToArray());
+            }
+
+            public override FailureKind Classify(Exception exception)
+            {
+                return exception is FakeFatalException ? FailureKind.Fatal : FailureKind.Retriable;
+            }
         }
     }
 }

@@ -113,7 +113,10 @@ namespace NLog.Targets.PyLog.Tests.Support
             return ReadOnce(bootstrapServers, topic);
         }
 
-        private static List<KafkaRecord> ReadOnce(string bootstrapServers, string topic)
+        /// <summary>One read of a single partition to its current end (it must have a reachable leader).</summary>
+        public static List<KafkaRecord> ReadPartition(string bootstrapServers, string topic, int partition) => ReadOnce(bootstrapServers, topic, partition);
+
+        private static List<KafkaRecord> ReadOnce(string bootstrapServers, string topic, int? partition = null)
         {
             var start = new ProcessStartInfo(Kcat)
             {
@@ -124,6 +127,11 @@ namespace NLog.Targets.PyLog.Tests.Support
             };
             foreach (var argument in new[] { "-C", "-b", bootstrapServers, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p\t%o\t%k\t%s\n" })
                 start.ArgumentList.Add(argument);
+            if (partition is int only)
+            {
+                start.ArgumentList.Add("-p");
+                start.ArgumentList.Add(only.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
             using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + Kcat);
             var stderr = process.StandardError.ReadToEndAsync();
             var records = new List<KafkaRecord>();

@@ -34,7 +34,7 @@ namespace NLog.Targets.PyLog
     /// </para>
     /// </remarks>
     [Target("BackpressureWrapper", IsWrapper = true)]
-    public sealed class BackpressureTargetWrapper : WrapperTargetBase
+    public sealed class BackpressureTargetWrapper : WrapperTargetBase, IDeliveryReporter
     {
         private const int IdleWakeMilliseconds = 1000;
         private static readonly AsyncContinuation s_ignoreFlushResult = _ => { };
@@ -42,8 +42,11 @@ namespace NLog.Targets.PyLog
         private readonly object _flushLock = new object();
         private readonly List<FlushRequest> _flushRequests = new List<FlushRequest>();
         private readonly ManualResetEventSlim _wake = new ManualResetEventSlim(false, 64);
+        private readonly LossLedger _ledger;
+        private readonly DeliveryListeners _outcomeListeners;
+        private readonly WrappedOutcomeListener _wrappedListener;
+        private IDeliveryReporter? _wrappedReporter;
         private BoundedEventQueue? _queue;
-        private DropLedger? _ledger;
         private BatchCompletionPool? _completions;
         private Thread? _consumer;
         private IDisposable? _queueGauge;
@@ -57,10 +60,14 @@ namespace NLog.Targets.PyLog
         /// <summary>Creates the wrapper; set <see cref="WrapperTargetBase.WrappedTarget"/> before use.</summary>
         public BackpressureTargetWrapper()
         {
+            _ledger = new LossLedger(this);
+            _outcomeListeners = new DeliveryListeners(this);
+            _wrappedListener = new WrappedOutcomeListener(this);
         }
 
         /// <summary>Creates the wrapper around <paramref name="wrappedTarget"/>.</summary>
         public BackpressureTargetWrapper(string name, Target wrappedTarget)
+            : this()
         {
             Name = name;
             WrappedTarget = wrappedTarget;
@@ -110,7 +117,11 @@ namespace NLog.Targets.PyLog
         /// once per event; the same losses are counted in <c>pylog.events.dropped</c>.
         /// </summary>
         /// <remarks>Raised on the background consumer thread, or on a logging thread when the consumer is stalled.</remarks>
-        public event EventHandler<EventDroppedEventArgs>? EventDropped;
+        public event EventHandler<EventDroppedEventArgs>? EventDropped
+        {
+            add => _ledger.EventDropped += value;
+            remove => _ledger.EventDropped -= value;
+        }
 
         /// <summary>Events waiting in the queue now (the value of <c>pylog.queue.size</c>).</summary>
         public long QueuedCount => _queue?.Count ?? 0;
@@ -122,17 +133,13 @@ namespace NLog.Targets.PyLog
         protected override void InitializeTarget()
         {
             if (WrappedTarget is null)
-                throw new NLogConfigurationException($"BackpressureWrapper '{Name}': WrappedTarget is required: put the target to protect inside the wrapper element.");
-            if (QueueLimit <= 0)
-                throw new NLogConfigurationException($"BackpressureWrapper '{Name}': QueueLimit must be greater than 0 (was {QueueLimit}).");
-            if (BatchSize <= 0)
-                throw new NLogConfigurationException($"BackpressureWrapper '{Name}': BatchSize must be greater than 0 (was {BatchSize}).");
-            if (BlockTimeoutMilliseconds < 0)
-                throw new NLogConfigurationException($"BackpressureWrapper '{Name}': BlockTimeoutMilliseconds must not be negative (was {BlockTimeoutMilliseconds}).");
-            if (ShutdownTimeoutMilliseconds < 0)
-                throw new NLogConfigurationException($"BackpressureWrapper '{Name}': ShutdownTimeoutMilliseconds must not be negative (was {ShutdownTimeoutMilliseconds}).");
+                throw ConfigurationErrors.Invalid(this, nameof(WrappedTarget), string.Empty, "is required: put the target to protect inside the wrapper element");
+            ConfigurationErrors.RequirePositive(this, QueueLimit, nameof(QueueLimit));
+            ConfigurationErrors.RequirePositive(this, BatchSize, nameof(BatchSize));
+            ConfigurationErrors.RequireNotNegative(this, BlockTimeoutMilliseconds, nameof(BlockTimeoutMilliseconds));
+            ConfigurationErrors.RequireNotNegative(this, ShutdownTimeoutMilliseconds, nameof(ShutdownTimeoutMilliseconds));
             if (DiscardThreshold is null || DiscardThreshold == LogLevel.Off)
-                throw new NLogConfigurationException($"BackpressureWrapper '{Name}': DiscardThreshold must be a level from Trace to Fatal.");
+                throw ConfigurationErrors.Invalid(this, nameof(DiscardThreshold), DiscardThreshold, "must be a level from Trace to Fatal");
 
             base.InitializeTarget();
 
@@ -145,8 +152,9 @@ namespace NLog.Targets.PyLog
 
             int batchSize = Math.Min(BatchSize, QueueLimit);
             var queue = new BoundedEventQueue(QueueLimit);
-            _ledger = new DropLedger(this, RaiseEventDropped);
-            _completions = new BatchCompletionPool(this, _ledger, batchSize);
+            _wrappedReporter = WrappedTarget as IDeliveryReporter;
+            _wrappedReporter?.AddDeliveryListener(_wrappedListener);
+            _completions = new BatchCompletionPool(this, batchSize);
             _stopping = 0;
             _abandon = 0;
             _consumerSleeping = 0;
@@ -188,9 +196,11 @@ namespace NLog.Targets.PyLog
                 _consumer = null;
             }
 
-            _ledger?.Publish();
+            _ledger.Publish();
             _queueGauge?.Dispose();
             _queueGauge = null;
+            _wrappedReporter?.RemoveDeliveryListener(_wrappedListener);
+            _wrappedReporter = null;
             base.CloseTarget();
         }
 
@@ -257,9 +267,9 @@ namespace NLog.Targets.PyLog
             var level = logEvent.LogEvent.Level;
             if (level.Ordinal <= _discardMaxOrdinal)
             {
-                var ledger = _ledger!;
-                ledger.Record(DropLedger.QueueFull, level);
-                ledger.PublishIfStale();
+                _ledger.Defer(level, DropReasons.QueueFull);
+                _ledger.PublishIfStale();
+                _outcomeListeners.Report(logEvent.LogEvent, DeliveryOutcome.DroppedTransient(DropReasons.QueueFull));
                 logEvent.Continuation(null);
                 return;
             }
@@ -300,7 +310,7 @@ namespace NLog.Targets.PyLog
                         wroteSinceFlush = true;
                         if (Volatile.Read(ref _flushRequested) != 0)
                             CompleteDueFlushes(queue.DequeuedMark);
-                        if (_ledger!.HasPending)
+                        if (_ledger.HasPending)
                             _ledger.Publish();
                         continue;
                     }
@@ -313,7 +323,7 @@ namespace NLog.Targets.PyLog
                         wroteSinceFlush = false;
                         WrappedTarget?.Flush(s_ignoreFlushResult);
                     }
-                    if (_ledger!.HasPending)
+                    if (_ledger.HasPending)
                         _ledger.Publish();
 
                     if (Volatile.Read(ref _stopping) != 0 && queue.DequeuedMark >= queue.EnqueuedMark)
@@ -384,7 +394,7 @@ namespace NLog.Targets.PyLog
                 var ledger = _ledger;
                 AsyncContinuation afterFlush = ex =>
                 {
-                    ledger?.Publish();
+                    ledger.Publish();
                     continuation(ex);
                 };
                 var wrapped = WrappedTarget;
@@ -413,15 +423,11 @@ namespace NLog.Targets.PyLog
             }
 
             // Rare paths (the caller's-thread fallback, leftovers at close): counted one by one.
-            var ledger = _ledger;
-            var level = logEvent.LogEvent.Level;
             var original = logEvent.Continuation;
-            wrapped.WriteAsyncLogEvent(logEvent.LogEvent.WithContinuation(ex =>
+            var item = logEvent.LogEvent;
+            wrapped.WriteAsyncLogEvent(item.WithContinuation(ex =>
             {
-                if (ex != null)
-                    ledger?.Record(DropLedger.WriteFailed, level, ex);
-                else
-                    ledger?.RecordSent();
+                OnWrappedCompleted(item, ex);
                 original(ex);
             }));
         }
@@ -444,7 +450,8 @@ namespace NLog.Targets.PyLog
             {
                 for (int i = 0; i < batch.Count; i++)
                 {
-                    _ledger!.Record(DropLedger.Shutdown, batch[i].LogEvent.Level);
+                    _ledger.Defer(batch[i].LogEvent.Level, DropReasons.Shutdown);
+                    _outcomeListeners.Report(batch[i].LogEvent, DeliveryOutcome.DroppedTransient(DropReasons.Shutdown));
                     try
                     {
                         batch[i].Continuation(error);
@@ -456,10 +463,51 @@ namespace NLog.Targets.PyLog
                 }
                 batch.Clear();
             }
-            _ledger!.Publish();
+            _ledger.Publish();
         }
 
-        private void RaiseEventDropped(EventDroppedEventArgs args) => EventDropped?.Invoke(this, args);
+        void IDeliveryReporter.AddDeliveryListener(IDeliveryListener listener) => _outcomeListeners.Add(listener);
+
+        void IDeliveryReporter.RemoveDeliveryListener(IDeliveryListener listener) => _outcomeListeners.Remove(listener);
+
+        /// <summary>
+        /// The NLog continuation of an event handed to the wrapped target. For a wrapped target
+        /// that reports outcomes, only an exception means something (it refused the event); the
+        /// delivery comes through <see cref="WrappedOutcomeListener"/>. For any other target the
+        /// continuation is the outcome: no exception is delivered, an exception <c>write_failed</c>.
+        /// </summary>
+        internal void OnWrappedCompleted(LogEventInfo logEvent, Exception? exception)
+        {
+            if (exception != null)
+            {
+                _ledger.Defer(logEvent.Level, DropReasons.WriteFailed, exception);
+                _outcomeListeners.Report(logEvent, DeliveryOutcome.DroppedTransient(DropReasons.WriteFailed, exception));
+            }
+            else if (_wrappedReporter is null)
+            {
+                _ledger.DeferSent();
+                _outcomeListeners.Report(logEvent, DeliveryOutcome.Delivered);
+            }
+        }
+
+        /// <summary>Publishes what the ledger holds when the consumer is not about to (completions arrive on other threads).</summary>
+        internal void PublishCounts() => _ledger.Publish();
+
+        /// <summary>Outcomes of the wrapped target (when it reports them): delivered ones count as <c>sent</c>; all are passed on.</summary>
+        private sealed class WrappedOutcomeListener : IDeliveryListener
+        {
+            private readonly BackpressureTargetWrapper _wrapper;
+
+            public WrappedOutcomeListener(BackpressureTargetWrapper wrapper) => _wrapper = wrapper;
+
+            public void OnOutcome(IReadOnlyList<LogEventInfo> events, DeliveryOutcome outcome)
+            {
+                // Drops were counted by the wrapped target under its own name; here only deliveries.
+                if (outcome.IsDelivered)
+                    _wrapper._ledger.DeferSent(events.Count);
+                _wrapper._outcomeListeners.Report(events, outcome);
+            }
+        }
 
         private readonly struct FlushRequest
         {

@@ -8,9 +8,11 @@ namespace NLog.Targets.PyLog.Backpressure
 {
     /// <summary>
     /// Tracks one batch handed to the wrapped target: each event gets a per-slot continuation
-    /// (created once per pooled instance, so nothing is allocated per event) that counts it as
-    /// sent or, by level, as failed, then calls the event's original continuation. When the last
-    /// event of the batch completes, the count is published and the instance returns to its pool.
+    /// (created once per pooled instance, so nothing is allocated per event) that hands the
+    /// result to the wrapper (<see cref="BackpressureTargetWrapper.OnWrappedCompleted"/>: the
+    /// outcome for a target that does not report outcomes itself, a refusal otherwise), then calls
+    /// the event's original continuation. When the last event of the batch completes, the counts
+    /// are published and the instance returns to its pool.
     /// An event the wrapped target never completes (NLog's AsyncTaskTarget discarding it from a
     /// full queue) keeps its batch out of the pool; the others are still counted and published
     /// with the next batch.
@@ -25,7 +27,7 @@ namespace NLog.Targets.PyLog.Backpressure
         private readonly BatchCompletionPool _pool;
         private readonly AsyncContinuation[] _callbacks;
         private readonly AsyncContinuation?[] _originals;
-        private readonly LogLevel[] _levels;
+        private readonly LogEventInfo?[] _events;
         private readonly int[] _done;
         private int _count;
         private int _remaining;
@@ -35,7 +37,7 @@ namespace NLog.Targets.PyLog.Backpressure
             _pool = pool;
             _callbacks = new AsyncContinuation[capacity];
             _originals = new AsyncContinuation?[capacity];
-            _levels = new LogLevel[capacity];
+            _events = new LogEventInfo?[capacity];
             _done = new int[capacity];
             for (int i = 0; i < capacity; i++)
             {
@@ -55,7 +57,7 @@ namespace NLog.Targets.PyLog.Backpressure
             {
                 var logEvent = batch[i];
                 _originals[i] = logEvent.Continuation;
-                _levels[i] = logEvent.LogEvent.Level;
+                _events[i] = logEvent.LogEvent;
                 _done[i] = 0;
                 batch[i] = logEvent.LogEvent.WithContinuation(_callbacks[i]);
             }
@@ -79,10 +81,10 @@ namespace NLog.Targets.PyLog.Backpressure
 
             var original = _originals[index];
             _originals[index] = null;
-            if (error != null)
-                _pool.Ledger.Record(DropLedger.WriteFailed, _levels[index], error);
-            else
-                _pool.Ledger.RecordSent();
+            var logEvent = _events[index];
+            _events[index] = null;
+            if (logEvent != null)
+                _pool.Owner.OnWrappedCompleted(logEvent, error);
 
             try
             {
@@ -99,7 +101,7 @@ namespace NLog.Targets.PyLog.Backpressure
         {
             if (Interlocked.Decrement(ref _remaining) != 0)
                 return;
-            _pool.Ledger.PublishSent();
+            _pool.Owner.PublishCounts();
             _pool.Return(this);
         }
     }
@@ -110,16 +112,13 @@ namespace NLog.Targets.PyLog.Backpressure
         private readonly Stack<BatchCompletion> _free = new Stack<BatchCompletion>();
         private readonly int _capacity;
 
-        public BatchCompletionPool(Target owner, DropLedger ledger, int capacity)
+        public BatchCompletionPool(BackpressureTargetWrapper owner, int capacity)
         {
             Owner = owner;
-            Ledger = ledger;
             _capacity = capacity;
         }
 
-        public Target Owner { get; }
-
-        public DropLedger Ledger { get; }
+        public BackpressureTargetWrapper Owner { get; }
 
         public BatchCompletion Rent()
         {

@@ -1,40 +1,53 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
 using NLog.Common;
-using NLog.Config;
 using NLog.Targets;
 using NLog.Targets.Wrappers;
 
 namespace NLog.Targets.PyLog.Core
 {
     /// <summary>
-    /// Options, loss accounting and events shared by the Kafka, Redis and SLS targets.
-    /// The batching pipeline is in <see cref="PyLogNetworkTarget{TItem}"/>.
+    /// The base of the Kafka, Redis and SLS targets: dual-trigger batching, several batches in
+    /// flight, retry with capped exponential backoff and jitter, one delivery outcome per event,
+    /// loss accounting, and a close that is bounded in total.
     /// </summary>
     /// <remarks>
-    /// What NLog's <see cref="AsyncTaskTarget"/> already gives: a bounded queue
-    /// (<see cref="AsyncTaskTarget.QueueLimit"/>, <see cref="AsyncTaskTarget.OverflowAction"/>),
-    /// one writer task at a time fed chunks of at most <see cref="AsyncTaskTarget.BatchSize"/>
-    /// events (default 1), a start delay (<see cref="AsyncTaskTarget.TaskDelayMilliseconds"/>),
-    /// and a fixed-doubling retry without jitter or error classification. It drops overflow
-    /// silently and clears its queue on close. What this base adds: batches closed on count,
-    /// bytes or linger (whichever first) independently of how NLog chunks the queue, transport
-    /// limits respected by splitting, retry with capped exponential backoff and jitter and a
-    /// retriable/fatal split, every loss counted by level and reason (queue overflow included),
-    /// metrics and events, and a bounded close that still sends the lingering batch.
+    /// <para>What NLog's <see cref="AsyncTaskTarget"/> gives: a bounded queue
+    /// (<see cref="AsyncTaskTarget.QueueLimit"/>, <see cref="AsyncTaskTarget.OverflowAction"/>)
+    /// and one writer task at a time fed chunks of at most <see cref="AsyncTaskTarget.BatchSize"/>
+    /// events. What this base adds: batches closed on count, bytes or linger, up to
+    /// <see cref="MaxBatchesInFlight"/> of them sent at once; a transport's limits respected by
+    /// splitting; retriable and fatal failures told apart; every event counted once as
+    /// delivered (<c>pylog.events.sent</c>, server acknowledged) or dropped with a reason.</para>
+    /// <para>The NLog continuation of an event completes when the event has joined a batch (NLog
+    /// keeps one chunk in flight); its final outcome is reported later to the wrapper in front
+    /// (BackpressureWrapper, FailoverGroup, DiskBufferWrapper) through the package's delivery
+    /// contract, and to code through <see cref="EventDropped"/> and <see cref="DeliveryReported"/>.</para>
+    /// <para>With <c>RetryCount</c> -1 (retry until delivered), a flush answers at once while the
+    /// server is known to be down (the last attempt failed) instead of waiting out the outage.
+    /// Closing delivers what NLog still queues and what is in flight until the close timeout; the
+    /// network targets of one configuration share one such window (they drain at the same time).</para>
+    /// <para>A transport is plugged in through <see cref="CreateTransport"/> (only this package's
+    /// targets can: the transport types are internal).</para>
     /// </remarks>
-    public abstract class PyLogNetworkTarget : AsyncTaskTarget
+    public abstract class PyLogNetworkTarget : AsyncTaskTarget, IDeliveryReporter
     {
-        private static readonly LogLevel[] s_levels = { LogLevel.Trace, LogLevel.Debug, LogLevel.Info, LogLevel.Warn, LogLevel.Error, LogLevel.Fatal };
-
-        private readonly object _warnLock = new object();
-        // Two windows: [0] losses, [1] retries, so that a retry notice never hides the loss that follows it.
-        private readonly long[] _lastWarnTimestamp = new long[2];
-        private readonly int[] _suppressedWarnings = new int[2];
+        private readonly DeliveryListeners _listeners;
+        private NetworkTransport? _transport;
+        private IBatchPipeline? _pipeline;
+        private AsyncTaskQueueProbe? _queueProbe;
+        private IDisposable? _queueGauge;
+        private CloseCoordinator? _coordinator;
+        private Task<int>? _drain;
 
         /// <summary>Sets the defaults of a network target.</summary>
-        protected PyLogNetworkTarget()
+        private protected PyLogNetworkTarget()
         {
+            _listeners = new DeliveryListeners(this);
+            Losses = new LossLedger(this);
             BatchSize = 500;
             RetryCount = -1;
             RetryDelayMilliseconds = 100;
@@ -59,144 +72,235 @@ namespace NLog.Targets.PyLog.Core
         /// <remarks>Default: <c>10000</c> ms. The delay starts at <see cref="AsyncTaskTarget.RetryDelayMilliseconds"/> (default here 100 ms), doubles per attempt, and is jittered by ±20 %.</remarks>
         public int MaxRetryDelayMilliseconds { get; set; } = 10000;
 
-        /// <summary>How long closing the target may spend delivering what it still holds before it gives up and counts the rest as <c>shutdown</c> drops.</summary>
+        /// <summary>
+        /// How many batches may be on their way to the server at once (sent, not yet answered).
+        /// While all are out, the next batch waits, and new events wait in NLog's queue.
+        /// </summary>
+        /// <remarks>Default: <c>1</c> (batches reach the server in order; the next one is rendered while one is sent).</remarks>
+        public int MaxBatchesInFlight { get; set; } = 1;
+
+        /// <summary>
+        /// How long closing may spend delivering what the target still holds before it gives up
+        /// and counts the rest as <c>shutdown</c> drops. The network targets of one configuration
+        /// close within one such window together, not one after the other.
+        /// </summary>
         /// <remarks>Default: <c>5000</c> ms.</remarks>
         public int CloseTimeoutMilliseconds { get; set; } = 5000;
 
-        /// <summary>Raised when events are lost (also counted in <c>pylog.events.dropped</c>).</summary>
-        public event EventHandler<EventDroppedEventArgs>? EventDropped;
+        /// <summary>Raised when events are lost (also counted in <c>pylog.events.dropped</c>), per level and reason with a count.</summary>
+        public event EventHandler<EventDroppedEventArgs>? EventDropped
+        {
+            add => Losses.EventDropped += value;
+            remove => Losses.EventDropped -= value;
+        }
 
         /// <summary>Raised once per batch with its outcome (the seeds' <c>on_delivery</c>).</summary>
         public event EventHandler<DeliveryReportedEventArgs>? DeliveryReported;
 
-        /// <summary>
-        /// When set, receives the events of a batch that failed for good (rejected, retries
-        /// exhausted, closed); returning true means the caller took them over (a failover group
-        /// re-sent them elsewhere) and they are not counted as dropped.
-        /// </summary>
-        internal Func<IReadOnlyList<LogEventInfo>, Exception, bool>? FailedEventsHandler { get; set; }
-
-        /// <summary>
-        /// When set, receives each event NLog's queue discards on overflow (QueueLimit reached);
-        /// returning true means the caller took it over (a failover group wrote it to its next
-        /// child) and it is not counted as dropped.
-        /// </summary>
-        internal Func<LogEventInfo, bool>? OverflowHandler { get; set; }
-
         /// <summary>The value of the <c>target</c> metric tag.</summary>
-        internal string MetricName => string.IsNullOrEmpty(Name) ? GetType().Name : Name;
+        internal string MetricName => Losses.TargetName;
+
+        internal LossLedger Losses { get; }
+
+        /// <summary>True while the last attempt to reach the server failed.</summary>
+        internal bool IsServerDown => _pipeline?.IsServerDown == true;
+
+        /// <summary>
+        /// Validates the transport's own options, then builds its client. Called by
+        /// <see cref="InitializeTarget"/> after the shared options were validated and before
+        /// anything else is acquired; when anything after it fails, the transport is closed.
+        /// Throw <see cref="NLog.NLogConfigurationException"/> for a bad option.
+        /// </summary>
+        private protected abstract NetworkTransport CreateTransport();
 
         /// <inheritdoc/>
-        protected override void InitializeTarget()
+        protected sealed override void InitializeTarget()
         {
             // Validate before base.InitializeTarget(): AsyncTaskTarget silently turns BatchSize <= 0 into 1.
-            RequirePositive(BatchSize, nameof(BatchSize));
-            RequirePositive(QueueLimit, nameof(QueueLimit));
-            if (MaxBatchBytes <= 0)
-                throw Invalid(nameof(MaxBatchBytes), MaxBatchBytes, "must be greater than 0");
+            ConfigurationErrors.RequirePositive(this, BatchSize, nameof(BatchSize));
+            ConfigurationErrors.RequirePositive(this, QueueLimit, nameof(QueueLimit));
+            ConfigurationErrors.RequirePositive(this, MaxBatchBytes, nameof(MaxBatchBytes));
+            ConfigurationErrors.RequirePositive(this, MaxBatchesInFlight, nameof(MaxBatchesInFlight));
             if (LingerMilliseconds < 0)
-                throw Invalid(nameof(LingerMilliseconds), LingerMilliseconds, "must be 0 (send at once) or more");
+                throw ConfigurationErrors.Invalid(this, nameof(LingerMilliseconds), LingerMilliseconds, "must be 0 (send at once) or more");
             if (RetryCount < -1)
-                throw Invalid(nameof(RetryCount), RetryCount, "must be -1 (until delivered or closed) or more");
-            if (RetryDelayMilliseconds < 0)
-                throw Invalid(nameof(RetryDelayMilliseconds), RetryDelayMilliseconds, "must be 0 or more");
+                throw ConfigurationErrors.Invalid(this, nameof(RetryCount), RetryCount, "must be -1 (until delivered or closed) or more");
+            ConfigurationErrors.RequireNotNegative(this, RetryDelayMilliseconds, nameof(RetryDelayMilliseconds));
             if (MaxRetryDelayMilliseconds < RetryDelayMilliseconds)
-                throw Invalid(nameof(MaxRetryDelayMilliseconds), MaxRetryDelayMilliseconds, "must be at least RetryDelayMilliseconds");
-            if (CloseTimeoutMilliseconds < 0)
-                throw Invalid(nameof(CloseTimeoutMilliseconds), CloseTimeoutMilliseconds, "must be 0 or more");
+                throw ConfigurationErrors.Invalid(this, nameof(MaxRetryDelayMilliseconds), MaxRetryDelayMilliseconds, "must be at least RetryDelayMilliseconds");
+            ConfigurationErrors.RequireNotNegative(this, CloseTimeoutMilliseconds, nameof(CloseTimeoutMilliseconds));
 
             base.InitializeTarget();
             Utf8LayoutRenderer.ThrowIfInvalid(Layout);
+
+            NetworkTransport? transport = null;
+            IBatchPipeline? pipeline = null;
+            AsyncTaskQueueProbe? probe = null;
+            try
+            {
+                transport = CreateTransport();
+                probe = AsyncTaskQueueProbe.Attach(this);
+                pipeline = transport.CreatePipeline(this);
+                probe.SubscribeDropped(OnQueueOverflow);
+                _queueGauge = PyLogMetrics.RegisterQueue(MetricName, QueuedCount);
+            }
+            catch
+            {
+                // NLog does not close a target whose initialization failed: release here.
+                probe?.Unsubscribe();
+                pipeline?.Dispose();
+                transport?.Close(TimeSpan.Zero);
+                throw;
+            }
+
+            _transport = transport;
+            _queueProbe = probe;
+            _pipeline = pipeline;
+            _drain = null;
+            _coordinator = CloseCoordinator.For(LoggingConfiguration);
+            _coordinator.Join(this);
         }
 
         /// <summary>Retries are owned by the batching pipeline; NLog's own retry is disabled.</summary>
-        protected sealed override bool RetryFailedAsyncTask(Exception exception, System.Threading.CancellationToken cancellationToken, int retryCountRemaining, out TimeSpan retryDelay)
+        protected sealed override bool RetryFailedAsyncTask(Exception exception, CancellationToken cancellationToken, int retryCountRemaining, out TimeSpan retryDelay)
         {
             retryDelay = TimeSpan.Zero;
             return false;
         }
 
-        /// <summary>Builds the exception for an invalid option, naming it.</summary>
-        protected NLogConfigurationException Invalid(string property, object? value, string rule)
+        /// <inheritdoc/>
+        protected sealed override Task WriteAsyncTask(LogEventInfo logEvent, CancellationToken cancellationToken)
         {
-            return new NLogConfigurationException($"{GetType().Name} '{Name}': {property} {rule} (was '{value}').");
+            return WriteAsyncTask(new[] { logEvent }, cancellationToken);
         }
 
-        /// <summary>Throws when an option is not greater than zero.</summary>
-        protected void RequirePositive(long value, string property)
+        /// <inheritdoc/>
+        protected sealed override Task WriteAsyncTask(IList<LogEventInfo> logEvents, CancellationToken cancellationToken)
         {
-            if (value <= 0)
-                throw Invalid(property, value, "must be greater than 0");
+            var pipeline = _pipeline;
+            if (pipeline != null)
+                return pipeline.WriteAsync(logEvents);
+            var events = new List<LogEventInfo>(logEvents);
+            Losses.Dropped(events, DropReasons.Shutdown, null);
+            Report(events, DeliveryOutcome.DroppedTransient(DropReasons.Shutdown));
+            return Task.CompletedTask;
         }
 
-        internal void OnQueueOverflow(object? sender, LogEventDroppedEventArgs e)
+        /// <summary>Completes once everything written before has its outcome, or at once while the server is known to be down.</summary>
+        protected override void FlushAsync(AsyncContinuation asyncContinuation)
         {
-            if (e.DroppedLogEventInfo.Level == LogLevel.Off)
+            var pipeline = _pipeline;
+            if (pipeline is null || (pipeline.AnswersFlushWhenDown && pipeline.IsServerDown))
             {
-                // AsyncTaskTarget queues a flush request as a LogLevel.Off marker event; no log event
-                // was lost (the flush it stood for is not completed by NLog: it runs into its timeout).
-                InternalLogger.Debug("{0}: queue is full; NLog discarded a queued flush request", this);
+                if (pipeline != null)
+                    InternalLogger.Debug("{0}: flush answered at once: the server is down", this);
+                asyncContinuation(null);
                 return;
             }
-            var overflow = OverflowHandler;
-            if (overflow != null && HandOverflow(overflow, e.DroppedLogEventInfo))
+
+            var answer = new FlushAnswer(asyncContinuation);
+            base.FlushAsync(exception =>
             {
-                WarnRateLimited(null, "queue is full (QueueLimit {1}); events spill over to the failover group's next target", QueueLimit);
-                return;
-            }
-            CountDropped(e.DroppedLogEventInfo.Level, DropReasons.QueueFull, 1, null);
-            WarnRateLimited(null, "queue is full (QueueLimit {1}); events are being discarded", QueueLimit);
+                if (exception != null)
+                {
+                    answer.Complete(exception);
+                    return;
+                }
+                pipeline.FlushAsync().ContinueWith(
+                    static (task, state) => ((FlushAnswer)state!).Complete(task.Exception?.GetBaseException()),
+                    answer,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            });
+            // NLog's queue stops moving while every send slot waits on a dead server: answer then too.
+            pipeline.FlushAsync().ContinueWith(
+                static (_, state) =>
+                {
+                    var (flush, p) = ((FlushAnswer, IBatchPipeline))state!;
+                    if (p.AnswersFlushWhenDown && p.IsServerDown)
+                        flush.Complete(null);
+                },
+                (answer, pipeline),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
 
-        private bool HandOverflow(Func<LogEventInfo, bool> overflow, LogEventInfo logEvent)
+        /// <inheritdoc/>
+        protected override void CloseTarget()
         {
+            var pipeline = _pipeline;
+            if (pipeline != null)
+            {
+                long windowEnd = _coordinator?.BeginClose(this) ?? Stopwatch.GetTimestamp();
+                var drain = _drain;
+                try
+                {
+                    var left = TimeSpan.FromTicks(Math.Max(0, (long)((windowEnd - Stopwatch.GetTimestamp()) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+                    if (drain != null && drain.Wait(left + TimeSpan.FromSeconds(1)))
+                    {
+                        if (drain.Result > 0)
+                            InternalLogger.Warn("{0}: closed with {1} events undelivered after the close timeout ({2} ms); counted as dropped (shutdown)", this, drain.Result, CloseTimeoutMilliseconds);
+                    }
+                    else
+                    {
+                        InternalLogger.Warn("{0}: the close did not finish within the close timeout ({1} ms); leaving it", this, CloseTimeoutMilliseconds);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    InternalLogger.Warn(ex, "{0}: delivering the last events on close failed", this);
+                }
+                _coordinator?.Leave(this);
+            }
+
+            _queueProbe?.Unsubscribe();
+            _queueGauge?.Dispose();
+            _queueGauge = null;
+            _pipeline = null;
+            pipeline?.Dispose();
+
+            base.CloseTarget();
+
+            var transport = _transport;
+            _transport = null;
             try
             {
-                return overflow(logEvent);
+                // What was in flight is accounted for; the client gets what is left of a second.
+                transport?.Close(TimeSpan.FromSeconds(1));
             }
             catch (Exception ex)
             {
-                InternalLogger.Warn(ex, "{0}: overflow handler threw", this);
-                return false;
+                InternalLogger.Warn(ex, "{0}: closing the transport failed", this);
             }
         }
 
-        internal void CountDropped(LogLevel level, string reason, int count, Exception? exception)
+        /// <summary>Starts delivering what is left, until <paramref name="windowEnd"/> (a <see cref="Stopwatch"/> timestamp); idempotent.</summary>
+        internal void StartDraining(long windowEnd)
         {
-            if (count <= 0)
+            var pipeline = _pipeline;
+            var probe = _queueProbe;
+            if (pipeline is null || probe is null)
                 return;
-            PyLogMetrics.EventsDropped(MetricName, level, reason, count);
-            var handler = EventDropped;
-            if (handler is null)
-                return;
-            try
+            lock (pipeline)
             {
-                handler(this, new EventDroppedEventArgs(MetricName, level, reason, count, exception));
-            }
-            catch (Exception ex)
-            {
-                InternalLogger.Warn(ex, "{0}: EventDropped handler threw", this);
+                if (_drain != null)
+                    return;
+                long own = Stopwatch.GetTimestamp() + (long)(CloseTimeoutMilliseconds / 1000.0 * Stopwatch.Frequency);
+                long end = Math.Min(own, windowEnd);
+                var budget = TimeSpan.FromTicks(Math.Max(0, (long)((end - Stopwatch.GetTimestamp()) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+                _drain = Task.Run(() => pipeline.CloseAsync(budget, () => probe.Take(BatchSize)));
             }
         }
 
-        /// <summary>Counts a list of lost events grouped by level; returns how many were counted.</summary>
-        internal int CountDropped(IReadOnlyList<LogEventInfo> events, string reason, Exception? exception)
-        {
-            Span<int> perLevel = stackalloc int[s_levels.Length];
-            for (int i = 0; i < events.Count; i++)
-            {
-                int ordinal = events[i].Level.Ordinal;
-                if ((uint)ordinal < (uint)perLevel.Length)
-                    perLevel[ordinal]++;
-            }
-            int total = 0;
-            for (int i = 0; i < perLevel.Length; i++)
-            {
-                CountDropped(s_levels[i], reason, perLevel[i], exception);
-                total += perLevel[i];
-            }
-            return total;
-        }
+        void IDeliveryReporter.AddDeliveryListener(IDeliveryListener listener) => _listeners.Add(listener);
+
+        void IDeliveryReporter.RemoveDeliveryListener(IDeliveryListener listener) => _listeners.Remove(listener);
+
+        internal void Report(IReadOnlyList<LogEventInfo> events, DeliveryOutcome outcome) => _listeners.Report(events, outcome);
+
+        internal void Report(LogEventInfo logEvent, DeliveryOutcome outcome) => _listeners.Report(logEvent, outcome);
 
         internal void ReportDelivery(int delivered, int failed, int attempts, TimeSpan elapsed, Exception? exception)
         {
@@ -213,28 +317,39 @@ namespace NLog.Targets.PyLog.Core
             }
         }
 
-        /// <summary>
-        /// One warning per 10 s at most, separately for losses and for retry notices; the ones in
-        /// between are counted and mentioned in the next.
-        /// </summary>
-        internal void WarnRateLimited(Exception? exception, string message, object? argument, bool retryNotice = false)
+        /// <summary>Warns at most once per 10 s about recurring trouble that is not a loss (a transport's connection noise).</summary>
+        internal void WarnNotice(Exception? exception, string message, object? argument)
         {
-            int window = retryNotice ? 1 : 0;
-            long now = System.Diagnostics.Stopwatch.GetTimestamp();
-            int suppressed;
-            lock (_warnLock)
+            if (Losses.NoticeWarnings.TryEnter(out int suppressed))
+                InternalLogger.Warn(exception, "{0}: " + message + " ({2} similar warnings suppressed)", this, argument, suppressed);
+        }
+
+        private void OnQueueOverflow(object? sender, LogEventDroppedEventArgs e)
+        {
+            var logEvent = e.DroppedLogEventInfo;
+            if (logEvent.Level == LogLevel.Off)
             {
-                long last = _lastWarnTimestamp[window];
-                if (last != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(last, now).TotalSeconds < 10)
-                {
-                    _suppressedWarnings[window]++;
-                    return;
-                }
-                _lastWarnTimestamp[window] = now;
-                suppressed = _suppressedWarnings[window];
-                _suppressedWarnings[window] = 0;
+                // AsyncTaskTarget queues a flush request as a LogLevel.Off marker event; no log event
+                // was lost (the flush it stood for is not completed by NLog: it runs into its timeout).
+                InternalLogger.Debug("{0}: queue is full; NLog discarded a queued flush request", this);
+                return;
             }
-            InternalLogger.Warn(exception, "{0}: " + message + " ({2} similar warnings suppressed)", this, argument, suppressed);
+            Losses.Dropped(logEvent.Level, DropReasons.QueueFull, 1, null);
+            if (Losses.LossWarnings.TryEnter(out int suppressed))
+                InternalLogger.Warn("{0}: queue is full (QueueLimit {1}); events are being discarded ({2} similar warnings suppressed)", this, QueueLimit, suppressed);
+            Report(logEvent, DeliveryOutcome.DroppedTransient(DropReasons.QueueFull));
+        }
+
+        private long QueuedCount() => (_queueProbe?.Count ?? 0) + (_pipeline?.BufferedCount ?? 0);
+
+        /// <summary>A flush continuation that may be answered from two sides (delivered, or server down): only the first counts.</summary>
+        private sealed class FlushAnswer
+        {
+            private AsyncContinuation? _continuation;
+
+            public FlushAnswer(AsyncContinuation continuation) => _continuation = continuation;
+
+            public void Complete(Exception? exception) => Interlocked.Exchange(ref _continuation, null)?.Invoke(exception);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using NLog.Common;
@@ -32,24 +33,28 @@ namespace NLog.Targets.PyLog
     /// <para>
     /// How failures are seen: for an ordinary target, through each event's continuation (for an
     /// NLog <see cref="AsyncTaskTarget"/> this comes after its own <c>RetryCount</c>). This
-    /// package's network targets (Kafka, Redis, AliyunSls, also under wrappers) complete the
-    /// continuation when an event joins a batch, so the group subscribes to their failed batches
-    /// and delivery reports instead, and caps their retries: a network child left at its default
-    /// <c>RetryCount="-1"</c> (retry until delivered) gets <see cref="ChildRetryCount"/>, so a dead
-    /// server is detected after a few backoff steps (about 0.3 s with the default delays) rather
-    /// than never.
+    /// package's targets and wrappers (Kafka, Redis, AliyunSls, BackpressureWrapper, ...) report
+    /// each event's final outcome instead: delivered, dropped for good (passed on as it is), or
+    /// dropped for now (<c>queue_full</c>, <c>retries_exhausted</c>, <c>shutdown</c>), which sends
+    /// the event to the next child. A network child retries as its own <c>RetryCount</c> says;
+    /// left at <c>-1</c> (until delivered) it gives events up only when its queue overflows or it
+    /// closes, so give network children a <c>RetryCount</c> (e.g. <c>2</c>) inside a group.
+    /// A <c>queue_full</c> drop re-sends to the next child without switching (a burst is not an outage).
     /// </para>
     /// </remarks>
     [Target("FailoverGroup", IsCompound = true)]
-    public sealed class FailoverTarget : CompoundTargetBase
+    public sealed class FailoverTarget : CompoundTargetBase, IDeliveryReporter
     {
         private static readonly AsyncContinuation s_ignoreContinuation = _ => { };
 
         private Target[] _children = Array.Empty<Target>();
         private string[] _childNames = Array.Empty<string>();
-        private bool[] _networkBacked = Array.Empty<bool>();
-        private NetworkChildLink?[] _links = Array.Empty<NetworkChildLink?>();
-        private string _metricName = nameof(FailoverTarget);
+        private bool[] _reports = Array.Empty<bool>();
+        private ChildOutcomeListener?[] _listeners = Array.Empty<ChildOutcomeListener?>();
+        private readonly DeliveryListeners _outcomeListeners;
+        private readonly LossLedger _losses;
+        // Attempts of events handed over after a child gave them up (absent: first attempt).
+        private readonly ConcurrentDictionary<LogEventInfo, int> _handedOver = new ConcurrentDictionary<LogEventInfo, int>(ReferenceEqualityComparer.Instance);
         private int _current;
         private long _retryPrimaryAt;
         private int _probing;
@@ -59,6 +64,8 @@ namespace NLog.Targets.PyLog
         public FailoverTarget()
             : base()
         {
+            _outcomeListeners = new DeliveryListeners(this);
+            _losses = new LossLedger(this);
         }
 
         /// <summary>Creates a group with children in priority order.</summary>
@@ -67,21 +74,14 @@ namespace NLog.Targets.PyLog
         public FailoverTarget(string name, params Target[] targets)
             : base(targets)
         {
+            _outcomeListeners = new DeliveryListeners(this);
+            _losses = new LossLedger(this);
             Name = name;
         }
 
         /// <summary>How long after leaving the primary (and after each failed probe) the primary is tried again.</summary>
         /// <remarks>Default: <c>30</c> seconds. <c>0</c> probes on every write while not on the primary.</remarks>
         public int RetryPrimaryAfterSeconds { get; set; } = 30;
-
-        /// <summary>
-        /// The <c>RetryCount</c> given to a network child (Kafka, Redis, AliyunSls) that is left at
-        /// its default of <c>-1</c> (retry until delivered), so that its failures reach the group.
-        /// <c>-1</c> leaves such children retrying forever (the group then fails over only on
-        /// permanent errors). A child with an explicit <c>RetryCount</c> of 0 or more is not changed.
-        /// </summary>
-        /// <remarks>Default: <c>2</c> (three attempts, about 0.3 s with the default backoff).</remarks>
-        public int ChildRetryCount { get; set; } = 2;
 
         /// <summary>The child that receives writes now (null before initialization).</summary>
         public Target? CurrentTarget
@@ -101,7 +101,11 @@ namespace NLog.Targets.PyLog
         public event EventHandler<FailoverSwitchedEventArgs>? Switched;
 
         /// <summary>Raised when events are lost because every child failed them (also counted in <c>pylog.events.dropped</c>).</summary>
-        public event EventHandler<EventDroppedEventArgs>? EventDropped;
+        public event EventHandler<EventDroppedEventArgs>? EventDropped
+        {
+            add => _losses.EventDropped += value;
+            remove => _losses.EventDropped -= value;
+        }
 
         /// <summary>The clock of the primary probe; tests substitute it.</summary>
         internal TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -109,38 +113,41 @@ namespace NLog.Targets.PyLog
         /// <inheritdoc/>
         protected override void InitializeTarget()
         {
-            base.InitializeTarget();
-
             if (Targets.Count == 0)
-                throw new NLogConfigurationException($"FailoverGroup '{Name}': Targets is empty; nest at least one <target> inside the group, the primary first.");
+                throw ConfigurationErrors.Invalid(this, nameof(Targets), 0, "is empty; nest at least one <target> inside the group, the primary first");
             for (int i = 0; i < Targets.Count; i++)
             {
                 if (Targets[i] is null)
-                    throw new NLogConfigurationException($"FailoverGroup '{Name}': Targets[{i}] is null.");
+                    throw ConfigurationErrors.Invalid(this, $"Targets[{i}]", "null", "must be a target");
             }
-            if (RetryPrimaryAfterSeconds < 0)
-                throw new NLogConfigurationException($"FailoverGroup '{Name}': RetryPrimaryAfterSeconds must be 0 or more (was '{RetryPrimaryAfterSeconds}').");
-            if (ChildRetryCount < -1)
-                throw new NLogConfigurationException($"FailoverGroup '{Name}': ChildRetryCount must be -1 (leave network children retrying forever) or more (was '{ChildRetryCount}').");
+            ConfigurationErrors.RequireNotNegative(this, RetryPrimaryAfterSeconds, nameof(RetryPrimaryAfterSeconds));
+
+            base.InitializeTarget();
 
             DetachChildren();
             int count = Targets.Count;
             var children = new Target[count];
             var names = new string[count];
-            var links = new NetworkChildLink?[count];
-            var networkBacked = new bool[count];
+            var listeners = new ChildOutcomeListener?[count];
+            var reports = new bool[count];
             for (int i = 0; i < count; i++)
             {
                 children[i] = Targets[i];
                 names[i] = string.IsNullOrEmpty(children[i].Name) ? children[i].GetType().Name + "#" + i : children[i].Name;
-                links[i] = NetworkChildLink.TryAttach(this, i, children[i], ChildRetryCount);
-                networkBacked[i] = links[i] != null;
+                if (children[i] is IDeliveryReporter reporter)
+                {
+                    listeners[i] = new ChildOutcomeListener(this, i, reporter);
+                    reporter.AddDeliveryListener(listeners[i]!);
+                    reports[i] = true;
+                }
+                if (i + 1 < count && FindNetworkTarget(children[i]) is { RetryCount: < 0 } network)
+                    InternalLogger.Info("{0}: child '{1}' retries until delivered (RetryCount -1): it hands events to the next child only when its queue overflows or it closes; set its RetryCount to fail over sooner", this, network);
             }
 
-            _metricName = string.IsNullOrEmpty(Name) ? nameof(FailoverTarget) : Name;
             _childNames = names;
-            _networkBacked = networkBacked;
-            _links = links;
+            _reports = reports;
+            _listeners = listeners;
+            _handedOver.Clear();
             Volatile.Write(ref _current, 0);
             Volatile.Write(ref _probing, 0);
             Volatile.Write(ref _allFailedLogged, 0);
@@ -177,7 +184,7 @@ namespace NLog.Targets.PyLog
         {
             int child = SelectChild(out bool probe);
             PrecalculateForOtherChildren(child, logEvent.LogEvent);
-            var write = new FailoverWrite(this, logEvent.LogEvent, logEvent.Continuation, child, 1, probe);
+            var write = new FailoverWrite(this, logEvent.LogEvent, logEvent.Continuation, child, 1, probe, _reports[child]);
             _children[child].WriteAsyncLogEvent(write.ToAsyncLogEvent());
         }
 
@@ -197,73 +204,100 @@ namespace NLog.Targets.PyLog
             {
                 var logEvent = logEvents[i];
                 PrecalculateForOtherChildren(child, logEvent.LogEvent);
-                routed[i] = new FailoverWrite(this, logEvent.LogEvent, logEvent.Continuation, child, 1, probe).ToAsyncLogEvent();
+                routed[i] = new FailoverWrite(this, logEvent.LogEvent, logEvent.Continuation, child, 1, probe, _reports[child]).ToAsyncLogEvent();
             }
             _children[child].WriteAsyncLogEvents(routed);
         }
 
-        internal void OnChildSucceeded(int child, bool probe)
+        /// <summary>A child that does not report outcomes completed the event without an error.</summary>
+        internal void OnChildSucceeded(int child, bool probe, LogEventInfo logEvent)
         {
             if (Volatile.Read(ref _allFailedLogged) != 0)
                 Volatile.Write(ref _allFailedLogged, 0);
-            // A network child "succeeds" here when the event joins a batch; its delivery report decides.
-            if (probe && child == 0 && !_networkBacked[0])
+            if (probe && child == 0)
                 Recover();
+            Delivered(new[] { logEvent });
         }
 
-        internal void OnNetworkChildDelivered(int child)
-        {
-            if (child == 0 && Volatile.Read(ref _probing) != 0)
-                Recover();
-        }
-
+        /// <summary>A child completed the event with an error (a child that reports outcomes: it refused it).</summary>
         internal void OnChildFailed(int child, int attempt, LogEventInfo logEvent, AsyncContinuation continuation, Exception exception)
         {
             int next = Advance(child, exception);
             if (next < 0 || attempt >= 2 * _children.Length)
             {
-                CountAllFailed(logEvent.Level, 1, exception);
+                AllFailed(new[] { logEvent }, DeliveryOutcome.DroppedTransient(DropReasons.WriteFailed, exception));
                 continuation(exception);
                 return;
             }
 
-            var write = new FailoverWrite(this, logEvent, continuation, next, attempt + 1, probe: false);
+            var write = new FailoverWrite(this, logEvent, continuation, next, attempt + 1, probe: false, _reports[next]);
             Resend(child, next, new[] { write.ToAsyncLogEvent() });
         }
 
-        internal bool OnNetworkChildFailed(int child, IReadOnlyList<LogEventInfo> events, Exception exception)
+        /// <summary>The outcome of events at a child that reports outcomes.</summary>
+        internal void OnChildOutcome(int child, IReadOnlyList<LogEventInfo> events, DeliveryOutcome outcome)
         {
-            if (!IsInitialized)
-                return false;   // the group is closed: let the child count its own loss
-
-            int next = Advance(child, exception);
-            if (next < 0)
+            if (outcome.IsDelivered)
             {
-                CountAllFailed(events, exception);
-                return true;
+                if (child == 0 && Volatile.Read(ref _current) != 0 && Volatile.Read(ref _probing) != 0)
+                    Recover();
+                Delivered(events);
+                return;
+            }
+            if (outcome.IsPermanent)
+            {
+                // Refused for good: another child would refuse it too. Lost for the group all the same.
+                AllFailed(events, outcome);
+                return;
             }
 
-            var resent = new AsyncLogEventInfo[events.Count];
-            for (int i = 0; i < resent.Length; i++)
-                resent[i] = new FailoverWrite(this, events[i], s_ignoreContinuation, next, 2, probe: false).ToAsyncLogEvent();
-            Resend(child, next, resent);
-            return true;
+            var exception = outcome.Exception ?? new NLogRuntimeException($"'{_childNames[child]}' gave the events up ({outcome.DropReason})");
+            // A full queue is a burst, not an outage: hand over without switching.
+            int next = outcome.DropReason == DropReasons.QueueFull
+                ? (child + 1 < _children.Length ? Math.Max(child + 1, Volatile.Read(ref _current)) : -1)
+                : Advance(child, exception);
+            if (next < 0 || next == child || !IsInitialized)
+            {
+                // Nothing after it, or the group is closed (its children too: a closed target drops silently).
+                AllFailed(events, DeliveryOutcome.DroppedTransient(outcome.DropReason!, exception));
+                return;
+            }
+
+            var resent = new List<AsyncLogEventInfo>(events.Count);
+            List<LogEventInfo>? exhausted = null;
+            for (int i = 0; i < events.Count; i++)
+            {
+                var logEvent = events[i];
+                int attempt = _handedOver.AddOrUpdate(logEvent, 2, static (_, n) => n + 1);
+                if (attempt > 2 * _children.Length)
+                {
+                    (exhausted ??= new List<LogEventInfo>()).Add(logEvent);
+                    continue;
+                }
+                resent.Add(new FailoverWrite(this, logEvent, s_ignoreContinuation, next, attempt, probe: false, _reports[next]).ToAsyncLogEvent());
+            }
+            if (exhausted != null)
+                AllFailed(exhausted, DeliveryOutcome.DroppedTransient(outcome.DropReason!, exception));
+            if (resent.Count > 0)
+                Resend(child, next, resent.ToArray());
         }
 
-        /// <summary>
-        /// A network child's queue is full (its server is slow or down and its retries are still
-        /// running): the event it discards goes to the next child instead of being lost. No
-        /// switch: a burst is not a failure, and the child's own failures decide that.
-        /// </summary>
-        internal bool OnNetworkChildOverflow(int child, LogEventInfo logEvent)
-        {
-            int next = child + 1;
-            if (!IsInitialized || next >= _children.Length)
-                return false;   // nothing after it (or the group is closed): the child counts its own loss
+        void IDeliveryReporter.AddDeliveryListener(IDeliveryListener listener) => _outcomeListeners.Add(listener);
 
-            var write = new FailoverWrite(this, logEvent, s_ignoreContinuation, next, 2, probe: false);
-            _children[next].WriteAsyncLogEvent(write.ToAsyncLogEvent());
-            return true;
+        void IDeliveryReporter.RemoveDeliveryListener(IDeliveryListener listener) => _outcomeListeners.Remove(listener);
+
+        private void Delivered(IReadOnlyList<LogEventInfo> events)
+        {
+            Forget(events);
+            _outcomeListeners.Report(events, DeliveryOutcome.Delivered);
+        }
+
+        private void Forget(IReadOnlyList<LogEventInfo> events)
+        {
+            if (_handedOver.IsEmpty)
+                return;
+            for (int i = 0; i < events.Count; i++)
+                _handedOver.TryRemove(events[i], out _);
         }
 
         private int SelectChild(out bool probe)
@@ -338,7 +372,7 @@ namespace NLog.Targets.PyLog
 
         private void OnSwitched(int from, int to, Exception? exception, bool isRecovery)
         {
-            PyLogMetrics.FailoverSwitch(_metricName, _childNames[from], _childNames[to]);
+            PyLogMetrics.FailoverSwitch(_losses.TargetName, _childNames[from], _childNames[to]);
             var handler = Switched;
             if (handler is null)
                 return;
@@ -366,40 +400,15 @@ namespace NLog.Targets.PyLog
             ThreadPool.UnsafeQueueUserWorkItem(static state => state.Target.WriteAsyncLogEvents(state.Events), (Target: target, Events: events), preferLocal: false);
         }
 
-        private void CountAllFailed(IReadOnlyList<LogEventInfo> events, Exception exception)
+        /// <summary>Events the group could not get delivered: counted (<c>all_failed</c>, and dropped as <c>write_failed</c>) and reported with <paramref name="outcome"/>.</summary>
+        private void AllFailed(IReadOnlyList<LogEventInfo> events, DeliveryOutcome outcome)
         {
-            Span<int> perLevel = stackalloc int[6];
-            for (int i = 0; i < events.Count; i++)
-            {
-                int ordinal = events[i].Level.Ordinal;
-                if ((uint)ordinal < (uint)perLevel.Length)
-                    perLevel[ordinal]++;
-            }
-            for (int ordinal = 0; ordinal < perLevel.Length; ordinal++)
-            {
-                if (perLevel[ordinal] > 0)
-                    CountAllFailed(LogLevel.FromOrdinal(ordinal), perLevel[ordinal], exception);
-            }
-        }
-
-        private void CountAllFailed(LogLevel level, int count, Exception exception)
-        {
-            PyLogMetrics.FailoverAllFailed(_metricName, count);
-            PyLogMetrics.EventsDropped(_metricName, level, DropReasons.WriteFailed, count);
+            Forget(events);
+            PyLogMetrics.FailoverAllFailed(_losses.TargetName, events.Count);
+            _losses.Dropped(events, DropReasons.WriteFailed, outcome.Exception);
             if (Interlocked.Exchange(ref _allFailedLogged, 1) == 0)
-                InternalLogger.Warn(exception, "{0}: every child failed; events are dropped (counted in pylog.failover.all_failed) until one works again", this);
-
-            var handler = EventDropped;
-            if (handler is null)
-                return;
-            try
-            {
-                handler(this, new EventDroppedEventArgs(_metricName, level, DropReasons.WriteFailed, count, exception));
-            }
-            catch (Exception ex)
-            {
-                InternalLogger.Warn(ex, "{0}: an EventDropped handler threw", this);
-            }
+                InternalLogger.Warn(outcome.Exception, "{0}: every child failed; events are dropped (counted in pylog.failover.all_failed) until one works again", this);
+            _outcomeListeners.Report(events, outcome);
         }
 
         private void PrecalculateForOtherChildren(int child, LogEventInfo logEvent)
@@ -417,10 +426,21 @@ namespace NLog.Targets.PyLog
 
         private void DetachChildren()
         {
-            var links = _links;
-            for (int i = 0; i < links.Length; i++)
-                links[i]?.Detach();
-            _links = Array.Empty<NetworkChildLink?>();
+            var listeners = _listeners;
+            for (int i = 0; i < listeners.Length; i++)
+                listeners[i]?.Reporter.RemoveDeliveryListener(listeners[i]!);
+            _listeners = Array.Empty<ChildOutcomeListener?>();
+        }
+
+        private static PyLogNetworkTarget? FindNetworkTarget(Target? target)
+        {
+            for (int depth = 0; target != null && depth < 16; depth++)
+            {
+                if (target is PyLogNetworkTarget network)
+                    return network;
+                target = (target as WrapperTargetBase)?.WrappedTarget;
+            }
+            return null;
         }
     }
 }

@@ -6,8 +6,10 @@ namespace NLog.Targets.PyLog.Failover
 {
     /// <summary>
     /// One attempt to write one event to one child of a <see cref="FailoverTarget"/>. Its
-    /// continuation reports the outcome to the group, which either completes the caller's
-    /// continuation or hands the event to the next child in a new attempt.
+    /// continuation reports to the group, which either completes the caller's continuation or
+    /// hands the event to the next child in a new attempt. For a child that reports delivery
+    /// outcomes itself, the continuation only says the child accepted the event (or refused it
+    /// with an exception); the outcome reaches the group through its listener.
     /// </summary>
     /// <remarks>
     /// One instance (and its delegate) per event and attempt: the price of knowing, per event,
@@ -22,10 +24,12 @@ namespace NLog.Targets.PyLog.Failover
         private readonly int _child;
         private readonly int _attempt;
         private readonly bool _probe;
+        private readonly bool _childReports;
         private int _completed;
 
-        public FailoverWrite(FailoverTarget group, LogEventInfo logEvent, AsyncContinuation continuation, int child, int attempt, bool probe)
+        public FailoverWrite(FailoverTarget group, LogEventInfo logEvent, AsyncContinuation continuation, int child, int attempt, bool probe, bool childReports)
         {
+            _childReports = childReports;
             _group = group;
             _logEvent = logEvent;
             _continuation = continuation;
@@ -43,7 +47,9 @@ namespace NLog.Targets.PyLog.Failover
 
             if (exception is null)
             {
-                _group.OnChildSucceeded(_child, _probe);
+                // A child that reports outcomes has only accepted the event: its outcome comes later.
+                if (!_childReports)
+                    _group.OnChildSucceeded(_child, _probe, _logEvent);
                 _continuation(null);
             }
             else

@@ -45,7 +45,7 @@ namespace NLog.Targets.PyLog
         private byte[] _footer = Array.Empty<byte>();
         private long _headerLength;
         private int _flushOnOrdinal;
-        private string _metricName = "ArchiveFile";
+        private readonly LossLedger _losses;
         private bool _failing;
         private long _nextReopenTicks;
         private Exception? _lastFailure;
@@ -58,6 +58,7 @@ namespace NLog.Targets.PyLog
 
         internal ArchiveFileTarget(TimeProvider clock)
         {
+            _losses = new LossLedger(this);
             Clock = clock;
         }
 
@@ -122,7 +123,11 @@ namespace NLog.Targets.PyLog
         public bool SyncArchivesToDisk { get; set; }
 
         /// <summary>Raised (on the logging thread) when lines are lost because the file could not be written.</summary>
-        public event EventHandler<EventDroppedEventArgs>? EventDropped;
+        public event EventHandler<EventDroppedEventArgs>? EventDropped
+        {
+            add => _losses.EventDropped += value;
+            remove => _losses.EventDropped -= value;
+        }
 
         /// <summary>The clock that decides periods; tests replace it.</summary>
         internal TimeProvider Clock { get; set; }
@@ -156,7 +161,6 @@ namespace NLog.Targets.PyLog
             else if (ArchiveAboveSize > 0 || MaxArchiveFiles > 0 || MaxArchiveDays > 0 || MaxTotalArchiveBytes > 0)
                 throw new NLogConfigurationException("ArchiveFile: ArchiveFileName is required when ArchiveAboveSize, MaxArchiveFiles, MaxArchiveDays or MaxTotalArchiveBytes is set.");
 
-            _metricName = string.IsNullOrEmpty(Name) ? "ArchiveFile" : Name;
             _encoding = Encoding;
             _utf8Layout = _encoding.CodePage == Encoding.UTF8.CodePage ? Layout as IUtf8Layout : null;
             _newLine = _encoding.GetBytes(LineEnding.NewLineCharacters);
@@ -257,7 +261,7 @@ namespace NLog.Targets.PyLog
             catch (Exception ex)
             {
                 pending.Truncate(mark);
-                PyLogMetrics.EventsDropped(_metricName, logEvent.Level, DropReasons.Invalid);
+                _losses.Dropped(logEvent.Level, DropReasons.Invalid, 1, ex);
                 throw new NLogRuntimeException("ArchiveFile: the layout failed to render an event", ex);
             }
 
@@ -369,7 +373,7 @@ namespace NLog.Targets.PyLog
                     OpenFile(throwOnFailure: true);
                 }
                 file.Write(new ReadOnlySpan<byte>(_pending.Array, 0, count));
-                PyLogMetrics.EventsSent(_metricName, CountPending());
+                _losses.Sent(CountPending());
                 if (_failing)
                 {
                     _failing = false;
@@ -454,16 +458,8 @@ namespace NLog.Targets.PyLog
                 _failing = true;
                 InternalLogger.Warn(ex, "{0}: Cannot write to '{1}'; lines are dropped until it works again", this, _file?.Path);
             }
-            var handler = EventDropped;
             for (int ordinal = 0; ordinal < _pendingByLevel.Length; ordinal++)
-            {
-                int count = _pendingByLevel[ordinal];
-                if (count == 0)
-                    continue;
-                var level = LogLevel.FromOrdinal(ordinal);
-                PyLogMetrics.EventsDropped(_metricName, level, DropReasons.WriteFailed, count);
-                handler?.Invoke(this, new EventDroppedEventArgs(_metricName, level, DropReasons.WriteFailed, count, ex));
-            }
+                _losses.Dropped(LogLevel.FromOrdinal(ordinal), DropReasons.WriteFailed, _pendingByLevel[ordinal], ex);
         }
 
         private long CountPending()

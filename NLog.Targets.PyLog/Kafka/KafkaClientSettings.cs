@@ -106,6 +106,19 @@ namespace NLog.Targets.PyLog.Kafka
             }
         }
 
+        /// <summary>The in-flight bound in messages: librdkafka's <c>queue.buffering.max.messages</c>.</summary>
+        public long MaxMessagesInFlight => Number("queue.buffering.max.messages", 100000);
+
+        /// <summary>The in-flight bound in bytes: librdkafka's <c>queue.buffering.max.kbytes</c> × 1024.</summary>
+        public long MaxBytesInFlight => Number("queue.buffering.max.kbytes", 1048576) * 1024;
+
+        private long Number(string name, long fallback)
+        {
+            return Properties.TryGetValue(name, out var text) && long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0
+                ? value
+                : fallback;
+        }
+
         public static bool IsSecret(string propertyName)
         {
             foreach (var marker in s_secretMarkers)

@@ -4,12 +4,11 @@ namespace NLog.Targets.PyLog.Kafka
 {
     /// <summary>One rendered event of a <see cref="KafkaTarget"/>: what is produced to Kafka, kept as is across retries.</summary>
     /// <remarks>
-    /// Opaque outside this package (it is public only because it is the target's item type).
     /// The message itself is the producer's value type: Confluent.Kafka hands the value object back
     /// in the delivery report, so the report finds its batch and index here and one static
     /// delivery handler serves every message (no closure per message).
     /// </remarks>
-    public sealed class KafkaMessage
+    internal sealed class KafkaMessage
     {
         internal KafkaMessage(string topic, byte[]? key, byte[] value, Headers? headers, Timestamp timestamp)
         {
@@ -29,6 +28,9 @@ namespace NLog.Targets.PyLog.Kafka
         internal Headers? Headers { get; }
 
         internal Timestamp Timestamp { get; }
+
+        /// <summary>Key and value bytes, counted against the in-flight bound.</summary>
+        internal int Size => Value.Length + (Key?.Length ?? 0);
 
         /// <summary>The attempt waiting for this message's delivery report; set before each produce.</summary>
         internal KafkaDeliveryTracker? Tracker { get; set; }

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
 using NLog.Targets.PyLog.Core;
@@ -18,7 +17,6 @@ namespace NLog.Targets.PyLog.Redis
         private readonly RedisDataType _dataType;
         private readonly int? _maxLength;
         private readonly RedisValue _streamField;
-        private readonly List<string> _keys = new List<string>();
 
         public RedisBatchSender(RedisDataType dataType, long maxLength, string streamField)
         {
@@ -29,34 +27,34 @@ namespace NLog.Targets.PyLog.Redis
         }
 
         /// <summary>Sends; throws the first failure after marking what did succeed.</summary>
-        public Task SendAsync(IDatabase database, NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        public Task SendAsync(IDatabase database, NetworkBatch<byte[]> batch)
         {
             if (_dataType == RedisDataType.Channel)
                 return PublishAsync(database, batch);
             if (_dataType == RedisDataType.Stream)
                 return StreamAddAsync(database, batch);
 
-            CollectKeys(batch);
-            if (_keys.Count == 1)
-                return SendKeyAsync(database, batch, _keys[0], 0);
+            var keys = batch.PendingKeys();
+            if (keys.Count == 1)
+                return SendKeyAsync(database, batch, keys[0]!);
 
             // Several keys (a layout Key): one command per key, pipelined in one batch.
             var redisBatch = database.CreateBatch();
-            var tasks = new Task[_keys.Count];
-            for (int k = 0; k < _keys.Count; k++)
-                tasks[k] = SendKeyAsync(redisBatch, batch, _keys[k], k);
+            var tasks = new Task[keys.Count];
+            for (int k = 0; k < keys.Count; k++)
+                tasks[k] = SendKeyAsync(redisBatch, batch, keys[k]!);
             redisBatch.Execute();
             return AwaitAllAsync(tasks);
         }
 
-        private async Task SendKeyAsync(IDatabaseAsync database, NetworkBatch<KeyValuePair<string, byte[]>> batch, string key, int keyIndex)
+        private static async Task SendKeyAsync(IDatabaseAsync database, NetworkBatch<byte[]> batch, string key)
         {
             var values = ValuesFor(batch, key);
             await database.ListRightPushAsync(key, values).ConfigureAwait(false);
-            MarkDelivered(batch, key);
+            batch.MarkDeliveredWithKey(key);
         }
 
-        private Task StreamAddAsync(IDatabase database, NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        private Task StreamAddAsync(IDatabase database, NetworkBatch<byte[]> batch)
         {
             // XADD takes one entry per command: pipeline them in order on one connection.
             var redisBatch = database.CreateBatch();
@@ -65,14 +63,13 @@ namespace NLog.Targets.PyLog.Redis
             {
                 if (batch.IsSettled(i))
                     continue;
-                var item = batch[i];
-                tasks[i] = redisBatch.StreamAddAsync(item.Key, _streamField, item.Value, null, _maxLength, _maxLength.HasValue);
+                tasks[i] = redisBatch.StreamAddAsync(batch.KeyOf(i)!, _streamField, batch[i], null, _maxLength, _maxLength.HasValue);
             }
             redisBatch.Execute();
             return SettleEachAsync(batch, tasks);
         }
 
-        private static async Task PublishAsync(IDatabase database, NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        private static async Task PublishAsync(IDatabase database, NetworkBatch<byte[]> batch)
         {
             var redisBatch = database.CreateBatch();
             var tasks = new Task<long>?[batch.Count];
@@ -80,15 +77,14 @@ namespace NLog.Targets.PyLog.Redis
             {
                 if (batch.IsSettled(i))
                     continue;
-                var item = batch[i];
-                tasks[i] = redisBatch.PublishAsync(new RedisChannel(item.Key, RedisChannel.PatternMode.Literal), item.Value);
+                tasks[i] = redisBatch.PublishAsync(new RedisChannel(batch.KeyOf(i)!, RedisChannel.PatternMode.Literal), batch[i]);
             }
             redisBatch.Execute();
             await SettleEachAsync(batch, tasks).ConfigureAwait(false);
         }
 
         /// <summary>Marks each item whose command succeeded; throws the first failure after that.</summary>
-        private static async Task SettleEachAsync(NetworkBatch<KeyValuePair<string, byte[]>> batch, Task?[] tasks)
+        private static async Task SettleEachAsync(NetworkBatch<byte[]> batch, Task?[] tasks)
         {
             Exception? first = null;
             for (int i = 0; i < tasks.Length; i++)
@@ -128,48 +124,16 @@ namespace NLog.Targets.PyLog.Redis
                 ExceptionDispatchInfo.Capture(first).Throw();
         }
 
-        private void CollectKeys(NetworkBatch<KeyValuePair<string, byte[]>> batch)
+        private static RedisValue[] ValuesFor(NetworkBatch<byte[]> batch, string key)
         {
-            _keys.Clear();
-            string? last = null;
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (batch.IsSettled(i))
-                    continue;
-                string key = batch[i].Key;
-                if (ReferenceEquals(key, last) || key == last)
-                    continue;
-                last = key;
-                if (!_keys.Contains(key))
-                    _keys.Add(key);
-            }
-        }
-
-        private static RedisValue[] ValuesFor(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key)
-        {
-            int count = 0;
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsSettled(i) && batch[i].Key == key)
-                    count++;
-            }
-            var values = new RedisValue[count];
+            var values = new RedisValue[batch.CountPendingWithKey(key)];
             int next = 0;
             for (int i = 0; i < batch.Count; i++)
             {
-                if (!batch.IsSettled(i) && batch[i].Key == key)
-                    values[next++] = batch[i].Value;
+                if (batch.IsPendingWithKey(i, key))
+                    values[next++] = batch[i];
             }
             return values;
-        }
-
-        private static void MarkDelivered(NetworkBatch<KeyValuePair<string, byte[]>> batch, string key)
-        {
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsSettled(i) && batch[i].Key == key)
-                    batch.MarkDelivered(i);
-            }
         }
     }
 }

@@ -26,15 +26,9 @@ namespace NLog.Targets.PyLog
     /// Connection loss, timeouts and transient server states (<c>LOADING</c>, <c>OOM</c>, ...) are retried.
     /// </remarks>
     [Target("Redis")]
-    public sealed class RedisTarget : PyLogNetworkTarget<KeyValuePair<string, byte[]>>
+    public sealed class RedisTarget : PyLogNetworkTarget
     {
-        private readonly ArrayBufferWriter<byte> _scratch = new ArrayBufferWriter<byte>(1024);
-        private RedisConnection? _connection;
-        private RedisBatchSender? _sender;
-        private string? _fixedKey;
-        private Layout? _payloadLayout;
-        private TimeSpan _timeout;
-        private int _fatalFailureLogged;
+        private RedisTransport? _transport;
 
         /// <summary>Creates the target with the Plumelog layout.</summary>
         public RedisTarget()
@@ -107,99 +101,34 @@ namespace NLog.Targets.PyLog
         public int TimeoutMilliseconds { get; set; } = 5000;
 
         /// <summary>Whether the connection to Redis is currently up (false before the first batch).</summary>
-        public bool IsConnected => _connection?.IsConnected == true;
+        public bool IsConnected => _transport?.IsConnected == true;
 
         /// <inheritdoc/>
-        protected override void InitializeTarget()
+        private protected override NetworkTransport CreateTransport()
         {
             var options = BuildOptions();
             if (Layout is null)
-                throw new NLogConfigurationException($"RedisTarget '{Name}': Layout is required.");
+                throw ConfigurationErrors.Invalid(this, nameof(Layout), string.Empty, "is required");
             if (Key is null)
-                throw new NLogConfigurationException($"RedisTarget '{Name}': Key is required.");
+                throw ConfigurationErrors.Invalid(this, nameof(Key), string.Empty, "is required");
             if (!Enum.IsDefined(DataType))
-                throw Invalid(nameof(DataType), DataType, "must be List, Stream or Channel");
-            if (MaxLength < 0)
-                throw Invalid(nameof(MaxLength), MaxLength, "must be 0 (no trim) or more");
+                throw ConfigurationErrors.Invalid(this, nameof(DataType), DataType, "must be List, Stream or Channel");
+            ConfigurationErrors.RequireNotNegative(this, MaxLength, nameof(MaxLength));
             if (string.IsNullOrEmpty(StreamField))
-                throw new NLogConfigurationException($"RedisTarget '{Name}': StreamField must not be empty.");
-            RequirePositive(TimeoutMilliseconds, nameof(TimeoutMilliseconds));
+                throw ConfigurationErrors.Invalid(this, nameof(StreamField), StreamField, "must not be empty");
+            ConfigurationErrors.RequirePositive(this, TimeoutMilliseconds, nameof(TimeoutMilliseconds));
             if (Database < -1)
-                throw Invalid(nameof(Database), Database, "must be -1 (the connection's default) or a database number");
+                throw ConfigurationErrors.Invalid(this, nameof(Database), Database, "must be -1 (the connection's default) or a database number");
             if (!string.IsNullOrEmpty(SslCaCertificateFile) && !File.Exists(SslCaCertificateFile))
-                throw new NLogConfigurationException($"RedisTarget '{Name}': SslCaCertificateFile '{SslCaCertificateFile}' does not exist.");
+                throw ConfigurationErrors.Invalid(this, nameof(SslCaCertificateFile), SslCaCertificateFile, "names no existing file");
 
-            base.InitializeTarget();
-
-            _timeout = TimeSpan.FromMilliseconds(TimeoutMilliseconds);
-            _payloadLayout = Utf8LayoutRenderer.Unwrap(Layout);
-            _fixedKey = Key is SimpleLayout { IsFixedText: true } fixedKey ? fixedKey.FixedText : null;
-            _sender = new RedisBatchSender(DataType, MaxLength, StreamField);
-            _fatalFailureLogged = 0;
-            _connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
-            InternalLogger.Info("{0}: writing to Redis {1} ({2} '{3}')", this, _connection.Description, DataType, Key);
-        }
-
-        /// <summary>RenderItem touches only its own scratch buffers, so the next batch renders while one is sent.</summary>
-        protected override bool OverlapRenderingWithSend => true;
-
-        /// <inheritdoc/>
-        protected override KeyValuePair<string, byte[]> RenderItem(LogEventInfo logEvent, out int sizeBytes)
-        {
-            string key = _fixedKey ?? Key.Render(logEvent);
-            if (key.Length == 0)
-                throw new InvalidOperationException("Key rendered an empty name.");
-            var payload = Utf8LayoutRenderer.RenderToArray(_payloadLayout ?? Layout, logEvent, _scratch);
-            sizeBytes = payload.Length;
-            return new KeyValuePair<string, byte[]>(key, payload);
-        }
-
-        /// <inheritdoc/>
-        protected override async Task SendBatchAsync(NetworkBatch<KeyValuePair<string, byte[]>> batch, CancellationToken cancellationToken)
-        {
-            var connection = _connection ?? throw new InvalidOperationException("The Redis target is not initialized.");
-            var database = await connection.GetDatabaseAsync(_timeout, cancellationToken).ConfigureAwait(false);
-            // A bound of our own per batch: the client's async timeout applies per command and only when it checks its queue.
-            await _sender!.SendAsync(database, batch).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
-        }
-
-        /// <inheritdoc/>
-        protected override FailureKind ClassifyFailure(Exception exception)
-        {
-            var kind = RedisFailures.Classify(exception);
-            var cause = exception;
-            var connection = _connection;
-            bool refused = RedisFailures.IsTlsFailure(exception) || RedisFailures.IsAuthenticationFailure(exception);
-            if (refused)
-            {
-                connection?.NoteAuthenticationFailure(exception);
-            }
-            else if (kind == FailureKind.Retriable && RedisFailures.IsConnectionFailure(exception) && connection?.AuthenticationFailure is { } handshake)
-            {
-                // "No connection available" while the last handshake was refused: same cause, same verdict.
-                kind = FailureKind.Fatal;
-                cause = handshake;
-            }
-
-            if (kind == FailureKind.Fatal && Interlocked.Exchange(ref _fatalFailureLogged, 1) == 0)
-            {
-                // Once per target: the base also warns per dropped batch, this says what to fix.
-                if (RedisFailures.IsTlsFailure(cause))
-                    InternalLogger.Error(cause, "{0}: the TLS handshake with Redis failed (server certificate not trusted or name mismatch); set SslCaCertificateFile or SslHost. Batches are dropped as 'rejected' until it is fixed.", this);
-                else if (RedisFailures.IsAuthenticationFailure(cause))
-                    InternalLogger.Error(cause, "{0}: Redis refused authentication (NOAUTH/WRONGPASS); check Password or password= of ConnectionString. Batches are dropped as 'rejected' until it is fixed.", this);
-                else
-                    InternalLogger.Error(cause, "{0}: Redis refused the batch permanently; it is dropped as 'rejected'.", this);
-            }
-            return kind;
-        }
-
-        /// <inheritdoc/>
-        protected override void CloseTransport(TimeSpan timeout)
-        {
-            var connection = _connection;
-            _connection = null;
-            connection?.Close(timeout);
+            // The connection is made on the first batch: nothing is acquired here.
+            var connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
+            var sender = new RedisBatchSender(DataType, MaxLength, StreamField);
+            var transport = new RedisTransport(this, connection, sender, Key, Utf8LayoutRenderer.Unwrap(Layout), TimeSpan.FromMilliseconds(TimeoutMilliseconds));
+            _transport = transport;
+            InternalLogger.Info("{0}: writing to Redis {1} ({2} '{3}')", this, connection.Description, DataType, Key);
+            return transport;
         }
 
         private ConfigurationOptions BuildOptions()
@@ -217,21 +146,21 @@ namespace NLog.Targets.PyLog
                 catch (ArgumentException ex)
                 {
                     // The client's message names the keyword, never a value.
-                    throw new NLogConfigurationException($"RedisTarget '{Name}': ConnectionString is invalid: {ex.Message}");
+                    throw ConfigurationErrors.Invalid(this, nameof(ConnectionString), "(masked)", "is invalid: " + ex.Message);
                 }
                 if (options.EndPoints.Count == 0)
-                    throw new NLogConfigurationException($"RedisTarget '{Name}': ConnectionString names no endpoint (host:port).");
+                    throw ConfigurationErrors.Invalid(this, nameof(ConnectionString), "(masked)", "names no endpoint (host:port)");
             }
             else if (!string.IsNullOrWhiteSpace(host))
             {
                 if (Port < 1 || Port > 65535)
-                    throw Invalid(nameof(Port), Port, "must be between 1 and 65535");
+                    throw ConfigurationErrors.Invalid(this, nameof(Port), Port, "must be between 1 and 65535");
                 options = new ConfigurationOptions();
                 options.EndPoints.Add(host, Port);
             }
             else
             {
-                throw new NLogConfigurationException($"RedisTarget '{Name}': Host or ConnectionString is required.");
+                throw ConfigurationErrors.Invalid(this, nameof(Host), string.Empty, "or ConnectionString is required");
             }
 
             string? password = SecretText.Expand(Password, $"RedisTarget '{Name}': Password");
@@ -259,7 +188,7 @@ namespace NLog.Targets.PyLog
             if (exception is null)
                 InternalLogger.Info("{0}: {1}", this, what);
             else
-                WarnRateLimited(exception, "{1}", what);
+                WarnNotice(exception, "{1}", what);
         }
     }
 }

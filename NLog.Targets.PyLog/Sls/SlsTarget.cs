@@ -2,10 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
-using System.Threading;
-using System.Threading.Tasks;
 using NLog.Config;
 using NLog.Layouts;
 using NLog.Targets.PyLog.Core;
@@ -24,7 +20,7 @@ namespace NLog.Targets.PyLog
     /// as <c>rejected</c>. Requests carry at most 4096 logs and 3 MB of raw LogGroup.
     /// </remarks>
     [Target("AliyunSls")]
-    public sealed class SlsTarget : PyLogNetworkTarget<SlsTarget.Item>
+    public sealed class SlsTarget : PyLogNetworkTarget
     {
         /// <summary>PutLogs limit: logs per request.</summary>
         public const int MaxLogsPerRequest = 4096;
@@ -32,11 +28,7 @@ namespace NLog.Targets.PyLog
         /// <summary>PutLogs limit: raw (uncompressed) LogGroup bytes per request.</summary>
         public const int MaxRawBytesPerRequest = 3 * 1024 * 1024;
 
-        private readonly ProtoBuffer _body = new ProtoBuffer(64 * 1024);
-        private readonly List<string?> _keys = new List<string?>();
-        private LogGroupEncoder? _encoder;
-        private SlsPutLogsClient? _client;
-        private long _maxRawBytes = MaxRawBytesPerRequest;
+        private SlsTransport? _transport;
 
         /// <summary>Creates the target with the default contents (level, logger, message, exception).</summary>
         public SlsTarget()
@@ -114,19 +106,11 @@ namespace NLog.Targets.PyLog
         internal TimeProvider Clock { get; set; } = TimeProvider.System;
 
         /// <summary>The request client, once initialized (tests read its clock offset).</summary>
-        internal SlsPutLogsClient? Client => _client;
+        internal SlsPutLogsClient? Client => _transport?.Client;
 
         /// <inheritdoc/>
-        protected override int MaxTransportBatchEvents => MaxLogsPerRequest;
-
-        /// <inheritdoc/>
-        protected override long MaxTransportBatchBytes => _maxRawBytes;
-
-        /// <inheritdoc/>
-        protected override void InitializeTarget()
+        private protected override NetworkTransport CreateTransport()
         {
-            base.InitializeTarget();
-
             var nullEvent = LogEventInfo.CreateNullEvent();
             string endpointText = Endpoint.Render(nullEvent);
             SlsEndpoint endpoint;
@@ -136,28 +120,27 @@ namespace NLog.Targets.PyLog
             }
             catch (FormatException ex)
             {
-                throw Invalid(nameof(Endpoint), endpointText, ex.Message);
+                throw ConfigurationErrors.Invalid(this, nameof(Endpoint), endpointText, ex.Message);
             }
             string project = Required(Project, nameof(Project), nullEvent);
             string logstore = Required(Logstore, nameof(Logstore), nullEvent);
             string accessKeyId = Required(AccessKeyId, nameof(AccessKeyId), nullEvent);
             string secret = RenderSecret(AccessKeySecret, nullEvent);
             if (string.IsNullOrEmpty(secret))
-                throw Invalid(nameof(AccessKeySecret), string.Empty, "is required");
+                throw ConfigurationErrors.Invalid(this, nameof(AccessKeySecret), string.Empty, "is required");
             if (!IsName(project, allowUnderscore: false))
-                throw Invalid(nameof(Project), project, "may hold only letters, digits and '-'");
+                throw ConfigurationErrors.Invalid(this, nameof(Project), project, "may hold only letters, digits and '-'");
             if (!IsName(logstore, allowUnderscore: true))
-                throw Invalid(nameof(Logstore), logstore, "may hold only letters, digits, '-' and '_'");
-            if (RequestTimeoutMilliseconds <= 0)
-                throw Invalid(nameof(RequestTimeoutMilliseconds), RequestTimeoutMilliseconds, "must be greater than 0");
+                throw ConfigurationErrors.Invalid(this, nameof(Logstore), logstore, "may hold only letters, digits, '-' and '_'");
+            ConfigurationErrors.RequirePositive(this, RequestTimeoutMilliseconds, nameof(RequestTimeoutMilliseconds));
             if (!Enum.IsDefined(Compression))
-                throw Invalid(nameof(Compression), Compression, "must be lz4, deflate or none");
+                throw ConfigurationErrors.Invalid(this, nameof(Compression), Compression, "must be lz4, deflate or none");
 
             var contents = new List<(string, Layout, bool)>();
             foreach (var content in Contents)
             {
                 if (string.IsNullOrEmpty(content.Name))
-                    throw Invalid(nameof(Contents), string.Empty, "items need a name");
+                    throw ConfigurationErrors.Invalid(this, nameof(Contents), string.Empty, "items need a name");
                 contents.Add((content.Name, content.Layout ?? Layout.Empty, content.IncludeEmptyValue));
             }
             if (contents.Count == 0)
@@ -172,89 +155,25 @@ namespace NLog.Targets.PyLog
             foreach (var tag in Tags)
             {
                 if (string.IsNullOrEmpty(tag.Name))
-                    throw Invalid(nameof(Tags), string.Empty, "items need a name");
+                    throw ConfigurationErrors.Invalid(this, nameof(Tags), string.Empty, "items need a name");
                 tags.Add(new KeyValuePair<string, string>(tag.Name, tag.Value?.Render(nullEvent) ?? string.Empty));
             }
 
             string? topic = Topic?.Render(nullEvent);
             string source = Source?.Render(nullEvent) ?? LocalAddress();
-            _encoder = new LogGroupEncoder(contents, topic, source, tags);
-            _maxRawBytes = MaxRawBytesPerRequest - _encoder.GroupSuffix.Length;
-
+            var encoder = new LogGroupEncoder(contents, topic, source, tags);
             string token = RenderSecret(SecurityToken, nullEvent);
             var signer = new SlsRequestSigner(accessKeyId, secret);
-            _client?.Dispose();
-            _client = new SlsPutLogsClient(endpoint, project, logstore, signer, token, SlsCompressor.Create(Compression), TimeSpan.FromMilliseconds(RequestTimeoutMilliseconds), Clock);
-        }
-
-        /// <summary>RenderItem touches only its own scratch buffers, so the next batch renders while one is sent.</summary>
-        protected override bool OverlapRenderingWithSend => true;
-
-        /// <inheritdoc/>
-        protected override Item RenderItem(LogEventInfo logEvent, out int sizeBytes)
-        {
-            var log = _encoder!.EncodeLog(logEvent);
-            sizeBytes = LogGroupEncoder.SizeInGroup(log);
-            if (sizeBytes > _maxRawBytes)
-                throw new InvalidOperationException("One log encodes to " + sizeBytes + " bytes; a PutLogs request holds at most " + _maxRawBytes + ".");
-            string? hashKey = ShardHashKey is null ? null : HashKey(RenderLogEvent(ShardHashKey, logEvent));
-            return new Item(log, hashKey);
-        }
-
-        /// <inheritdoc/>
-        protected override async Task SendBatchAsync(NetworkBatch<Item> batch, CancellationToken cancellationToken)
-        {
-            var client = _client ?? throw new InvalidOperationException("The SLS target is not initialized.");
-
-            // One request per distinct shard key (a single one unless ShardHashKey varies).
-            _keys.Clear();
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (!batch.IsSettled(i) && !_keys.Contains(batch[i].HashKey))
-                    _keys.Add(batch[i].HashKey);
-            }
-
-            for (int k = 0; k < _keys.Count; k++)
-            {
-                string? key = _keys[k];
-                var body = _body;
-                body.Reset();
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    if (!batch.IsSettled(i) && batch[i].HashKey == key)
-                        LogGroupEncoder.AppendLog(body, batch[i].Log);
-                }
-                body.WriteRaw(_encoder!.GroupSuffix);
-
-                await client.PutLogsAsync(new ArraySegment<byte>(body.Data, 0, body.Length), key, cancellationToken).ConfigureAwait(false);
-
-                if (_keys.Count > 1)
-                {
-                    // Settle this key's logs so that a failure of a later key does not resend them.
-                    for (int i = 0; i < batch.Count; i++)
-                    {
-                        if (!batch.IsSettled(i) && batch[i].HashKey == key)
-                            batch.MarkDelivered(i);
-                    }
-                }
-            }
-        }
-
-        /// <inheritdoc/>
-        protected override FailureKind ClassifyFailure(Exception exception) => SlsErrorClassifier.Classify(exception);
-
-        /// <inheritdoc/>
-        protected override void CloseTransport(TimeSpan timeout)
-        {
-            _client?.Dispose();
-            _client = null;
+            var client = new SlsPutLogsClient(endpoint, project, logstore, signer, token, SlsCompressor.Create(Compression), TimeSpan.FromMilliseconds(RequestTimeoutMilliseconds), Clock);
+            _transport = new SlsTransport(this, encoder, client, ShardHashKey);
+            return _transport;
         }
 
         private string Required(Layout layout, string property, LogEventInfo nullEvent)
         {
             string value = layout.Render(nullEvent);
             if (string.IsNullOrWhiteSpace(value))
-                throw Invalid(property, value, "is required");
+                throw ConfigurationErrors.Invalid(this, property, value, "is required");
             return value.Trim();
         }
 
@@ -272,25 +191,6 @@ namespace NLog.Targets.PyLog
             foreach (char c in value)
             {
                 if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || (allowUnderscore && c == '_')))
-                    return false;
-            }
-            return true;
-        }
-
-        private static string HashKey(string key)
-        {
-            if (key.Length == 32 && IsHex(key))
-                return key.ToLowerInvariant();
-            Span<byte> hash = stackalloc byte[16];
-            MD5.HashData(Encoding.UTF8.GetBytes(key), hash);
-            return Convert.ToHexString(hash).ToLowerInvariant();
-        }
-
-        private static bool IsHex(string value)
-        {
-            foreach (char c in value)
-            {
-                if (!char.IsAsciiHexDigit(c))
                     return false;
             }
             return true;
@@ -316,22 +216,6 @@ namespace NLog.Targets.PyLog
                 // Fall through to the loopback address, as the official SDKs do.
             }
             return "127.0.0.1";
-        }
-
-        /// <summary>One event encoded as the body of an SLS <c>Log</c> message, with its shard key.</summary>
-        public readonly struct Item
-        {
-            internal Item(byte[] log, string? hashKey)
-            {
-                Log = log;
-                HashKey = hashKey;
-            }
-
-            /// <summary>The encoded <c>Log</c> message (time, contents, nanoseconds).</summary>
-            public byte[] Log { get; }
-
-            /// <summary>The 32-digit hex shard key, or null for load-balanced writes.</summary>
-            public string? HashKey { get; }
         }
     }
 }
