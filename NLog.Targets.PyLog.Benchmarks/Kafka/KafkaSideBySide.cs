@@ -53,6 +53,13 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
                 Key = "${logger}",
                 OverflowAction = NLog.Targets.Wrappers.AsyncTargetWrapperOverflowAction.Block,
             };
+            // Diagnosis knobs (not used for the recorded figures unless stated there).
+            if (Environment.GetEnvironmentVariable("PYLOG_BENCH_INFLIGHT") is string inFlight)
+                target.MaxBatchesInFlight = int.Parse(inFlight, CultureInfo.InvariantCulture);
+            if (Environment.GetEnvironmentVariable("PYLOG_BENCH_QUEUELIMIT") is string queueLimit)
+                target.QueueLimit = int.Parse(queueLimit, CultureInfo.InvariantCulture);
+            if (Environment.GetEnvironmentVariable("PYLOG_BENCH_TASKDELAY") is string taskDelay)
+                target.TaskDelayMilliseconds = int.Parse(taskDelay, CultureInfo.InvariantCulture);
             long delivered = 0;
             target.DeliveryReported += (_, e) => Interlocked.Add(ref delivered, e.Delivered);
             var factory = new LogFactory();
@@ -79,8 +86,9 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
             var t = Median(targetRounds);
             var report = new StringBuilder();
             report.AppendLine(string.Format(CultureInfo.InvariantCulture,
-                "Config: {0:N0} events per round, {1} alternating rounds (median), 1 logging thread, {2} processors, {3}; librdkafka {4}; target defaults (BatchSize {5}, LingerMilliseconds {6}, linger.ms 5, idempotent, acks=all), OverflowAction=Block.",
-                events, rounds, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription, Library.VersionString, target.BatchSize, target.LingerMilliseconds));
+                "Config: {0:N0} events per round, {1} alternating rounds (median), 1 logging thread, {2} processors, {3}; librdkafka {4}; target defaults (BatchSize {5}, LingerMilliseconds {6}, MaxBatchesInFlight {7}, QueueLimit {8}, TaskDelayMilliseconds {9}, linger.ms 5, idempotent, acks=all), OverflowAction=Block.",
+                events, rounds, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription, Library.VersionString, target.BatchSize, target.LingerMilliseconds,
+                target.MaxBatchesInFlight, target.QueueLimit, target.TaskDelayMilliseconds));
             report.AppendLine();
             report.AppendLine("| | events/s | B allocated/event | rounds (events/s) |");
             report.AppendLine("|---|---:|---:|---|");

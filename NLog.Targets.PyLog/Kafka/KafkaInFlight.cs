@@ -22,6 +22,10 @@ namespace NLog.Targets.PyLog.Kafka
         private long _messages;
         private long _bytes;
         private int _allBrokersDown;
+        // The writer waiting for room (only the writer waits: it dispatches batches one at a time).
+        private TaskCompletionSource<bool>? _waiter;
+        private int _pendingEvents;
+        private long _pendingBytes;
 
         public KafkaInFlight(long maxMessages, long maxBytes)
         {
@@ -48,6 +52,9 @@ namespace NLog.Targets.PyLog.Kafka
             Interlocked.Add(ref _bytes, -bytes);
             if (delivered && Volatile.Read(ref _allBrokersDown) != 0)
                 Volatile.Write(ref _allBrokersDown, 0);
+            var waiter = Volatile.Read(ref _waiter);
+            if (waiter != null && HasRoom(_pendingEvents, _pendingBytes))
+                waiter.TrySetResult(true);
         }
 
         /// <summary>Returns true when this call turned the state to "all brokers down".</summary>
@@ -67,11 +74,19 @@ namespace NLog.Targets.PyLog.Kafka
 
         private async ValueTask WaitAsync(int events, long bytes, CancellationToken cancellationToken)
         {
-            // Room appears as delivery reports arrive (librdkafka's poll thread); while a broker is
-            // away that takes as long as the outage, so a short poll costs nothing that matters.
-            int waits = 0;
-            while (!HasRoom(events, bytes))
-                await Task.Delay(Math.Min(1 << Math.Min(waits++, 6), 50), cancellationToken).ConfigureAwait(false);
+            // Room appears as delivery reports arrive (librdkafka's poll thread), which complete the
+            // waiter; the waiter is published before the check, so a report in between is not missed.
+            while (true)
+            {
+                var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _pendingEvents = events;
+                _pendingBytes = bytes;
+                Volatile.Write(ref _waiter, waiter);
+                if (HasRoom(events, bytes))
+                    break;
+                await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            Volatile.Write(ref _waiter, null);
         }
     }
 }
