@@ -134,6 +134,8 @@ namespace NLog.Targets.PyLog.Tests.Sls
             Poll.Until(() => metrics.Sum(PyLogMetrics.SendFailuresName) >= 2, "connection refused twice");
 
             using var emulator = new SlsEmulator(port: port);
+            // A flush answers at once while the server is known down: wait for the retries to get through.
+            Poll.Until(() => emulator.Logs.Count >= 50, "the 50 waiting events in the emulator once it is up", 20000);
             factory.Flush(TimeSpan.FromSeconds(20));
 
             CollectionAssert.AreEquivalent(Range(0, 50), emulator.Logs.Select(l => l["n"]).ToList());

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using NLog.Common;
-using NLog.Config;
 using NLog.Targets.PyLog.Backpressure;
 using NLog.Targets.PyLog.Core;
 using NLog.Targets.Wrappers;

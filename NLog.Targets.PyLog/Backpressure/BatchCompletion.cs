@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using NLog.Common;
-using NLog.Targets.PyLog.Core;
 
 namespace NLog.Targets.PyLog.Backpressure
 {

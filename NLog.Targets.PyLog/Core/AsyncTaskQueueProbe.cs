@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Reflection;
 using NLog.Common;
-using NLog.Config;
-using NLog.Targets;
 using NLog.Targets.Wrappers;
 
 namespace NLog.Targets.PyLog.Core

@@ -1,7 +1,5 @@
 using System;
 using System.Reflection;
-using NLog.Config;
-using NLog.Targets;
 
 namespace NLog.Targets.PyLog.Core
 {

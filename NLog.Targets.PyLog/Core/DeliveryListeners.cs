@@ -13,6 +13,7 @@ namespace NLog.Targets.PyLog.Core
     internal sealed class DeliveryListeners
     {
         private readonly object _owner;
+        private readonly object _lock = new object();
         private IDeliveryListener[] _listeners = Array.Empty<IDeliveryListener>();
 
         public DeliveryListeners(object owner)
@@ -27,27 +28,14 @@ namespace NLog.Targets.PyLog.Core
         {
             if (listener is null)
                 throw new ArgumentNullException(nameof(listener));
-            lock (this)
-            {
-                var next = new IDeliveryListener[_listeners.Length + 1];
-                Array.Copy(_listeners, next, _listeners.Length);
-                next[_listeners.Length] = listener;
-                Volatile.Write(ref _listeners, next);
-            }
+            lock (_lock)
+                CopyOnWriteArray.Add(ref _listeners, listener);
         }
 
         public void Remove(IDeliveryListener listener)
         {
-            lock (this)
-            {
-                int index = Array.IndexOf(_listeners, listener);
-                if (index < 0)
-                    return;
-                var next = new IDeliveryListener[_listeners.Length - 1];
-                Array.Copy(_listeners, 0, next, 0, index);
-                Array.Copy(_listeners, index + 1, next, index, _listeners.Length - index - 1);
-                Volatile.Write(ref _listeners, next);
-            }
+            lock (_lock)
+                CopyOnWriteArray.Remove(ref _listeners, listener);
         }
 
         public void Report(IReadOnlyList<LogEventInfo> events, DeliveryOutcome outcome)

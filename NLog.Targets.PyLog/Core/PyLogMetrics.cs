@@ -110,27 +110,14 @@ namespace NLog.Targets.PyLog.Core
         {
             var source = new QueueSource(target, size);
             lock (s_queuesLock)
-            {
-                var next = new QueueSource[s_queues.Length + 1];
-                Array.Copy(s_queues, next, s_queues.Length);
-                next[s_queues.Length] = source;
-                s_queues = next;
-            }
+                CopyOnWriteArray.Add(ref s_queues, source);
             return source;
         }
 
         private static void Unregister(QueueSource source)
         {
             lock (s_queuesLock)
-            {
-                int index = Array.IndexOf(s_queues, source);
-                if (index < 0)
-                    return;
-                var next = new QueueSource[s_queues.Length - 1];
-                Array.Copy(s_queues, 0, next, 0, index);
-                Array.Copy(s_queues, index + 1, next, index, s_queues.Length - index - 1);
-                s_queues = next;
-            }
+                CopyOnWriteArray.Remove(ref s_queues, source);
         }
 
         private static IEnumerable<Measurement<long>> ObserveQueues()

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using NLog.Common;
-using NLog.Targets;
 using NLog.Targets.Wrappers;
 
 namespace NLog.Targets.PyLog.Core

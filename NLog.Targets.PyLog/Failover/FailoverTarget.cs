@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using NLog.Common;
-using NLog.Config;
 using NLog.Targets.PyLog.Core;
 using NLog.Targets.PyLog.Failover;
 using NLog.Targets.Wrappers;

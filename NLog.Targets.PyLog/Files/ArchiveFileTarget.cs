@@ -5,7 +5,6 @@ using System.IO.Compression;
 using System.Text;
 using System.Threading;
 using NLog.Common;
-using NLog.Config;
 using NLog.Layouts;
 using NLog.Targets.PyLog.Core;
 using NLog.Targets.PyLog.Files;

@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using NLog.Config;
 using NLog.Layouts;
 using NLog.Targets.PyLog.Core;
 using NLog.Targets.PyLog.Redis;

@@ -47,7 +47,7 @@ namespace NLog.Targets.PyLog.Redis
             return AwaitAllAsync(tasks);
         }
 
-        private static async Task SendKeyAsync(IDatabaseAsync database, NetworkBatch<byte[]> batch, string key)
+        private async Task SendKeyAsync(IDatabaseAsync database, NetworkBatch<byte[]> batch, string key)
         {
             var values = ValuesFor(batch, key);
             await database.ListRightPushAsync(key, values).ConfigureAwait(false);
@@ -63,7 +63,7 @@ namespace NLog.Targets.PyLog.Redis
             {
                 if (batch.IsSettled(i))
                     continue;
-                tasks[i] = redisBatch.StreamAddAsync(batch.KeyOf(i)!, _streamField, batch[i], null, _maxLength, _maxLength.HasValue);
+                tasks[i] = redisBatch.StreamAddAsync(batch.KeyOf(i), _streamField, batch[i], null, _maxLength, _maxLength.HasValue);
             }
             redisBatch.Execute();
             return SettleEachAsync(batch, tasks);

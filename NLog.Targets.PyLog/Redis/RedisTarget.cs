@@ -1,11 +1,6 @@
 using System;
-using System.Buffers;
-using System.Collections.Generic;
 using System.IO;
-using System.Threading;
-using System.Threading.Tasks;
 using NLog.Common;
-using NLog.Config;
 using NLog.Layouts;
 using NLog.Targets.PyLog.Core;
 using NLog.Targets.PyLog.Redis;

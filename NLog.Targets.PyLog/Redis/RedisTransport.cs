@@ -54,7 +54,7 @@ namespace NLog.Targets.PyLog.Redis
             try
             {
                 var database = await _connection.GetDatabaseAsync(_timeout, cancellationToken).ConfigureAwait(false);
-                // A half-open socket must not hang the batch: bound every round trip.
+                // A bound of our own per batch: the client's async timeout applies per command and only when it checks its queue.
                 await _sender.SendAsync(database, batch).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (RedisFailures.IsTlsFailure(ex) || RedisFailures.IsAuthenticationFailure(ex))

@@ -1,6 +1,5 @@
 using System;
 using System.Text;
-using NLog.Config;
 
 namespace NLog.Targets.PyLog.Redis
 {

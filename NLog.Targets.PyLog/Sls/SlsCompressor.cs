@@ -45,7 +45,7 @@ namespace NLog.Targets.PyLog.Sls
                 int bound = LZ4Codec.MaximumOutputSize(raw.Count);
                 if (_output.Length < bound)
                     _output = new byte[Math.Max(bound, _output.Length * 2)];
-                // LZ4_compress_default's level: the raw block format the service (and liblz4) decode.
+                // The fast level of the reference implementation's default compressor: a raw block, as the service decodes.
                 int written = LZ4Codec.Encode(raw.AsSpan(), _output.AsSpan(), LZ4Level.L00_FAST);
                 if (written <= 0)
                     throw new InvalidOperationException("LZ4 encoding failed for " + raw.Count + " bytes.");
