@@ -267,6 +267,29 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         }
 
         [TestMethod]
+        public void Kafka_child_of_a_FailoverGroup_with_bounded_retries_fails_over_while_all_brokers_are_down()
+        {
+            using var cluster = KafkaMockCluster.Start(1);
+            cluster.CreateTopic("failover", 1);
+            // RetryCount 0, no message.timeout.ms given: the bounded-retry default (5 s) lets the attempt fail.
+            var kafka = new KafkaTarget("o9") { BootstrapServers = cluster.BootstrapServers, Topic = "failover", RetryCount = 0, LingerMilliseconds = 10 };
+            var secondary = new NLog.Targets.PyLog.Tests.Failover.FlakyTarget("o9-secondary");
+            using var factory = TestLogFactory.With(new FailoverTarget("o9-group", kafka, secondary));
+            var logger = factory.GetLogger("Failover");
+            logger.Info("warm-up");
+            factory.Flush(TimeSpan.FromSeconds(20));
+
+            cluster.AllBrokersDown();
+            for (int i = 0; i < 100; i++)
+                logger.Info("f{0}", i);
+            Poll.Until(() => secondary.Written.Count >= 100, "the events the Kafka child could not deliver reach the secondary", 60000);
+            factory.Shutdown();
+
+            var written = secondary.Written.ToList();
+            CollectionAssert.AreEquivalent(Enumerable.Range(0, 100).Select(i => "f" + i).ToList(), written, "each failed event re-sent once");
+        }
+
+        [TestMethod]
         public void Shutdown_during_an_outage_returns_within_the_close_timeout_and_counts_what_it_abandoned()
         {
             using var cluster = KafkaMockCluster.Start(3);

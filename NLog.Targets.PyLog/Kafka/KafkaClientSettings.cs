@@ -17,6 +17,13 @@ namespace NLog.Targets.PyLog.Kafka
         /// </summary>
         internal const string DefaultMessageTimeoutMs = "0";
 
+        /// <summary>
+        /// With bounded retries (<c>RetryCount</c> 0 or more, e.g. a child of a FailoverGroup) an
+        /// attempt must be able to fail: librdkafka gives a message back after 5 s, and each such
+        /// expiry is one failed attempt of the target.
+        /// </summary>
+        internal const string BoundedRetryMessageTimeoutMs = "5000";
+
         /// <summary>The target already batches (LingerMilliseconds); librdkafka need not wait again.</summary>
         internal const string DefaultLingerMs = "5";
 
@@ -53,24 +60,26 @@ namespace NLog.Targets.PyLog.Kafka
             ["acks"] = "all",
         };
 
-        private bool _idempotenceSet;
+        private readonly HashSet<string> _userSet = new HashSet<string>(StringComparer.Ordinal);
 
         public void Set(string name, string value)
         {
             name = Canonical(name);
-            if (name == "enable.idempotence")
-                _idempotenceSet = true;
+            _userSet.Add(name);
             Properties[name] = value;
             if (IsSecret(name) && value.Length > 0)
                 _secretValues.Add(value);
         }
+
+        /// <summary>Whether a <c>producerConfig</c> item (or the target) set this property (aliases count as their canonical name).</summary>
+        public bool IsSet(string name) => _userSet.Contains(Canonical(name));
 
         /// <summary>Applied last: the delivery handler needs these.</summary>
         public void ApplyRequired()
         {
             // Idempotence is only a default: a user who asks for acks=0 or 1 (which it cannot work
             // with) gets them without it, rather than a configuration error.
-            if (!_idempotenceSet && Properties.TryGetValue("acks", out var acks) && acks.Trim() != "all" && acks.Trim() != "-1")
+            if (!_userSet.Contains("enable.idempotence") && Properties.TryGetValue("acks", out var acks) && acks.Trim() != "all" && acks.Trim() != "-1")
                 Properties["enable.idempotence"] = "false";
             Properties["dotnet.producer.enable.delivery.reports"] = "true";
             // The handler reads the error and the value (our KafkaMessage, handed back as is; without

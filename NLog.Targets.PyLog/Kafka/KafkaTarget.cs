@@ -78,7 +78,7 @@ namespace NLog.Targets.PyLog
         /// <c>acks</c>, <c>compression.type</c>, <c>linger.ms</c>, <c>security.protocol</c>, <c>sasl.*</c>, <c>ssl.*</c>, ...
         /// </summary>
         /// <remarks>Default: none; unless given here the target sets <c>enable.idempotence=true</c>, <c>acks=all</c>,
-        /// <c>message.timeout.ms=0</c>, <c>queue.buffering.max.messages=100000</c>, <c>queue.buffering.max.kbytes=65536</c>,
+        /// <c>message.timeout.ms=0</c> (<c>5000</c> when <c>RetryCount</c> is 0 or more), <c>queue.buffering.max.messages=100000</c>, <c>queue.buffering.max.kbytes=65536</c>,
         /// <c>reconnect.backoff.ms=100</c>, <c>reconnect.backoff.max.ms=1000</c>, <c>linger.ms=5</c>, <c>client.id=NLog.Targets.PyLog</c>
         /// (<c>acks</c> 0 or 1 given here turn the idempotence default off).</remarks>
         [ArrayParameter(typeof(KafkaProducerProperty), "producerConfig")]
@@ -106,6 +106,8 @@ namespace NLog.Targets.PyLog
                     throw ConfigurationErrors.Invalid(this, nameof(ProducerConfig), string.Empty, "items need a name");
                 settings.Set(property.Name.Trim(), property.Value?.Render(LogEventInfo.CreateNullEvent()) ?? string.Empty);
             }
+            if (RetryCount >= 0 && !settings.IsSet("message.timeout.ms"))
+                settings.Properties["message.timeout.ms"] = KafkaClientSettings.BoundedRetryMessageTimeoutMs;
             settings.Set("bootstrap.servers", bootstrapServers);
             settings.ApplyRequired();
             var headers = new KafkaHeader[Headers.Count];
