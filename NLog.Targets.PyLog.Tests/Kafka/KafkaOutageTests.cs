@@ -49,15 +49,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
                 load.RunFor(TimeSpan.FromSeconds(2));
                 load.Stop();
 
-                Poll.Until(() => metrics.Sent + DroppedTotal(metrics) >= load.Logged, "every logged event has its outcome", 120000);
-                var records = KcatReader.Read(cluster.BootstrapServers, "outage3s", load.Logged, ReadTimeout);
-                factory.Shutdown();
-
-                var outcome = Outcome.Of(records, load.Logged, metrics);
-                Console.WriteLine("3 s outage: " + outcome);
-                Assert.AreEqual(0, outcome.Duplicates, outcome.ToString());
-                Assert.AreEqual(0, outcome.Dropped, outcome.ToString());
-                Assert.AreEqual(load.Logged, outcome.Unique, outcome.ToString());
+                var records = AssertEveryEventDeliveredOnce(cluster, "outage3s", load.Logged, metrics, factory, "3 s outage");
                 Assert.AreEqual(load.Logged, metrics.Sent, "pylog.events.sent counts each delivered event once");
                 Assert.AreEqual(load.Logged, reported.Delivered, "DeliveryReported reports each event once");
                 AssertKeysStayOnOnePartition(records);
@@ -125,15 +117,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
                 load.RunFor(TimeSpan.FromSeconds(1));
                 load.Stop();
 
-                Poll.Until(() => metrics.Sent + DroppedTotal(metrics) >= load.Logged, "every logged event has its outcome", 120000);
-                var records = KcatReader.Read(cluster.BootstrapServers, "onedown", load.Logged, ReadTimeout);
-                factory.Shutdown();
-
-                var outcome = Outcome.Of(records, load.Logged, metrics);
-                Console.WriteLine("one broker down: " + outcome);
-                Assert.AreEqual(0, outcome.Duplicates, outcome.ToString());
-                Assert.AreEqual(0, outcome.Dropped, outcome.ToString());
-                Assert.AreEqual(load.Logged, outcome.Unique, outcome.ToString());
+                var records = AssertEveryEventDeliveredOnce(cluster, "onedown", load.Logged, metrics, factory, "one broker down");
                 AssertKeysStayOnOnePartition(records);
             }
         }
@@ -157,15 +141,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
                 load.RunFor(TimeSpan.FromSeconds(1.5));
                 load.Stop();
 
-                Poll.Until(() => metrics.Sent + DroppedTotal(metrics) >= load.Logged, "every logged event has its outcome", 120000);
-                var records = KcatReader.Read(cluster.BootstrapServers, "leaders", load.Logged, ReadTimeout);
-                factory.Shutdown();
-
-                var outcome = Outcome.Of(records, load.Logged, metrics);
-                Console.WriteLine("leader change: " + outcome);
-                Assert.AreEqual(0, outcome.Duplicates, outcome.ToString());
-                Assert.AreEqual(0, outcome.Dropped, outcome.ToString());
-                Assert.AreEqual(load.Logged, outcome.Unique, outcome.ToString());
+                var records = AssertEveryEventDeliveredOnce(cluster, "leaders", load.Logged, metrics, factory, "leader change");
                 AssertKeysStayOnOnePartition(records);
                 AssertEachKeyInOrder(records);
             }
@@ -322,6 +298,21 @@ namespace NLog.Targets.PyLog.Tests.Kafka
 
         private static long DroppedTotal(MetricCollector metrics) => (long)metrics.Sum("pylog.events.dropped");
 
+        /// <summary>Waits for every outcome, shuts the factory down, reads the topic back with kcat: each event exactly once, nothing dropped.</summary>
+        private static List<KafkaRecord> AssertEveryEventDeliveredOnce(KafkaMockCluster cluster, string topic, int logged, MetricCollector metrics, LogFactory factory, string scenario)
+        {
+            Poll.Until(() => metrics.Sent + DroppedTotal(metrics) >= logged, "every logged event has its outcome", 120000);
+            var records = KcatReader.Read(cluster.BootstrapServers, topic, logged, ReadTimeout);
+            factory.Shutdown();
+
+            var outcome = Outcome.Of(records, logged, metrics);
+            Console.WriteLine(scenario + ": " + outcome);
+            Assert.AreEqual(0, outcome.Duplicates, outcome.ToString());
+            Assert.AreEqual(0, outcome.Dropped, outcome.ToString());
+            Assert.AreEqual(logged, outcome.Unique, outcome.ToString());
+            return records;
+        }
+
         private static string MessageOf(KafkaRecord record) => JsonDocument.Parse(record.Value).RootElement.GetProperty("message").GetString()!;
 
         private static void AssertKeysStayOnOnePartition(List<KafkaRecord> records)
@@ -344,22 +335,11 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             }
         }
 
-        private static LogFactory CreateFactory(string xml)
-        {
-            return new LogFactory().Setup()
-                .SetupExtensions(e => e.RegisterAssembly(typeof(KafkaTarget).Assembly))
-                .LoadConfigurationFromXml(xml)
-                .LogFactory;
-        }
+        private static LogFactory CreateFactory(string xml) => KafkaTestConfig.CreateFactory(xml);
 
+        /// <summary>A Kafka target with the target's own defaults, plus what the test gives.</summary>
         private static string KafkaXml(string name, KafkaMockCluster cluster, string topic, string? key = null, string attributes = "", string inner = "")
-        {
-            return "<nlog throwConfigExceptions='true'><targets>" +
-                $"<target type='Kafka' name='{name}' bootstrapServers='{cluster.BootstrapServers}' topic='{topic}' " +
-                (key is null ? string.Empty : $"key='{key}' ") + attributes + ">" + inner +
-                "</target></targets>" +
-                $"<rules><logger name='*' minlevel='Trace' writeTo='{name}' /></rules></nlog>";
-        }
+            => KafkaTestConfig.Xml(name, cluster, topic, key, attributes, inner);
 
         /// <summary>What a topic read back says about the events logged.</summary>
         private sealed record Outcome(int Logged, int Unique, int Duplicates, long Dropped, string DroppedByReason)
