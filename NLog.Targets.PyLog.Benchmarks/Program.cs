@@ -15,6 +15,20 @@ namespace NLog.Targets.PyLog.Benchmarks
                 System.Console.WriteLine(Kafka.KafkaSideBySide.Run(rounds, events));
                 return;
             }
+            // Direct entry for the Stopwatch side-by-side of the Redis target (no BenchmarkDotNet child process):
+            // dotnet run -c Release --project NLog.Targets.PyLog.Benchmarks -- redis-plumelog [rounds] [events]
+            if (args.Length > 0 && args[0] == "redis-plumelog")
+            {
+                int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7;
+                int events = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200_000;
+                System.Console.WriteLine(Redis.RedisPlumelogSideBySide.Run(rounds, events));
+                return;
+            }
+            if (args.Length > 0 && args[0] == "redis-plumelog-probe")
+            {
+                System.Console.WriteLine(Redis.RedisPlumelogSideBySide.Probe());
+                return;
+            }
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         }
     }

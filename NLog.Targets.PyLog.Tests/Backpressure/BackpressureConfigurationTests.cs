@@ -26,7 +26,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
 </nlog>";
 
         [TestMethod]
-        public void XmlOptions_AreApplied()
+        public void Xml_options_are_applied()
         {
             using var factory = Load(Config(@"
     <target xsi:type='BackpressureWrapper' name='main' queueLimit='123' batchSize='7' fullPolicy='Block'
@@ -45,7 +45,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void Defaults_AreTheDocumentedOnes()
+        public void Defaults_are_the_documented_ones()
         {
             var wrapper = new BackpressureTargetWrapper();
             Assert.AreEqual(10000, wrapper.QueueLimit);
@@ -57,7 +57,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void DefaultWrapper_ProtectsEveryTarget()
+        public void Default_wrapper_protects_every_target()
         {
             using var factory = Load(@"<nlog throwConfigExceptions='true' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'>
   <targets>
@@ -90,7 +90,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         [DataRow("blockTimeoutMilliseconds='-1'", "BlockTimeoutMilliseconds")]
         [DataRow("shutdownTimeoutMilliseconds='-1'", "ShutdownTimeoutMilliseconds")]
         [DataRow("discardThreshold='Off'", "DiscardThreshold")]
-        public void InvalidSetting_FailsAtLoad_NamingTheProperty(string attribute, string property)
+        public void Invalid_setting_fails_at_load_naming_the_property(string attribute, string property)
         {
             var xml = Config($@"
     <target xsi:type='BackpressureWrapper' name='main' {attribute}>
@@ -101,7 +101,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void MissingWrappedTarget_FailsAtLoad_NamingTheProperty()
+        public void Missing_wrapped_target_fails_at_load_naming_the_property()
         {
             var ex = Assert.ThrowsExactly<NLogConfigurationException>(() =>
                 Load(Config("<target xsi:type='BackpressureWrapper' name='main' />")).Dispose());
@@ -109,7 +109,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void Sample_BackpressureFile_WritesEveryLineToTheFile()
+        public void Sample_Backpressure_file_writes_every_line_to_the_file()
         {
             string sample = Path.Combine(AppContext.BaseDirectory, "samples", "backpressure-file.config");
             Assert.IsTrue(File.Exists(sample), "sample copied to the test output: " + sample);

@@ -15,7 +15,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
         [TestMethod]
-        public void DiscardLowLevel_KeepsEveryWarnErrorFatal_AndCountsExactlyWhatIsMissingPerLevel()
+        public void DiscardLowLevel_keeps_every_Warn_Error_Fatal_and_counts_exactly_what_is_missing_per_level()
         {
             using var bed = new BackpressureTestBed(w =>
             {
@@ -48,7 +48,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void Block_LosesNothing_AndKeepsEachProducersOrder()
+        public void Block_loses_nothing_and_keeps_each_producers_order()
         {
             using var bed = new BackpressureTestBed(w =>
             {
@@ -80,7 +80,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void Discard_DeliveredPlusDroppedEqualsLogged_AndErrorsStillArrive()
+        public void Discard_delivered_plus_dropped_equals_logged_and_errors_still_arrive()
         {
             using var bed = new BackpressureTestBed(w =>
             {
@@ -108,7 +108,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void ErrorsWaitThenFallBackToASynchronousWrite_WhenTheQueueStaysFull()
+        public void Errors_wait_then_fall_back_to_a_synchronous_write_when_the_queue_stays_full()
         {
             using var bed = new BackpressureTestBed(w =>
             {
@@ -123,7 +123,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
 
             // The consumer takes the first event and blocks in the gate; then the queue fills up.
             bed.Logger.Info("held");
-            Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, s_timeout, "consumer holds the first batch");
+            Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, "consumer holds the first batch", s_timeout);
             for (int i = 0; i < 20; i++)
                 bed.Logger.Info("fill " + i);
             Assert.AreEqual(4, bed.Wrapper.QueuedCount);
@@ -132,7 +132,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             // The wrapped target is shut, so write the fallback on another thread and open the gate once it waits.
             var errorThread = new Thread(() => bed.Logger.Error("the error"));
             errorThread.Start();
-            Poll.Until(() => metrics.SyncFallback == 1, s_timeout, "sync fallback counted");
+            Poll.Until(() => metrics.SyncFallback == 1, "sync fallback counted", s_timeout);
             consumerHeld.Set();
             errorThread.Join();
             bed.Factory.Flush(s_timeout);

@@ -15,12 +15,12 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
         [TestMethod]
-        public void Flush_CompletesOnlyAfterTheQueueIsDrainedAndTheWrappedTargetFlushed()
+        public void Flush_completes_only_after_the_queue_is_drained_and_the_wrapped_target_flushed()
         {
             using var bed = new BackpressureTestBed(w => { w.QueueLimit = 1000; w.BatchSize = 50; });
             bed.Inner.Gate.Reset();
             bed.Logger.Info("held");
-            Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, s_timeout, "consumer holds the first batch");
+            Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, "consumer holds the first batch", s_timeout);
             for (int i = 0; i < 500; i++)
                 bed.Logger.Info("queued " + i);
 
@@ -41,7 +41,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void Shutdown_WithAFullQueue_DeliversEverythingBeforeTheWrappedTargetCloses()
+        public void Shutdown_with_a_full_queue_delivers_everything_before_the_wrapped_target_closes()
         {
             var bed = new BackpressureTestBed(w =>
             {
@@ -52,7 +52,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             using var metrics = new MetricCollector(bed.Name);
             bed.Inner.Gate.Reset();
             bed.Logger.Info("held");
-            Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, s_timeout, "consumer holds the first batch");
+            Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, "consumer holds the first batch", s_timeout);
             for (int i = 0; i < 2000; i++)
                 bed.Logger.Log(i % 10 == 0 ? LogLevel.Error : LogLevel.Info, "queued " + i);
             Assert.AreEqual(2000, bed.Wrapper.QueuedCount, "the queue is full when shutdown starts");
@@ -67,7 +67,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void Shutdown_PastItsTimeout_ReturnsAndCountsWhatIsLeftAsShutdownDrops()
+        public void Shutdown_past_its_timeout_returns_and_counts_what_is_left_as_shutdown_drops()
         {
             var bed = new BackpressureTestBed(w =>
             {
@@ -78,7 +78,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             using var metrics = new MetricCollector(bed.Name);
             bed.Inner.Gate.Reset();
             bed.Logger.Info("held");
-            Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, s_timeout, "consumer holds the first batch");
+            Poll.Until(() => Volatile.Read(ref bed.Inner.BatchesEntered) == 1, "consumer holds the first batch", s_timeout);
             for (int i = 0; i < 100; i++)
                 bed.Logger.Warn("stuck " + i);
 
@@ -86,12 +86,12 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             // on the stuck target, and closing the wrapped target waits for the lock the stuck write holds.
             var watch = Stopwatch.StartNew();
             var shutdown = Task.Run(() => bed.Wrapper.Dispose());
-            Poll.Until(() => bed.Wrapper.ConsumerAbandoned, s_timeout, "the wrapper gives up after ShutdownTimeoutMilliseconds");
+            Poll.Until(() => bed.Wrapper.ConsumerAbandoned, "the wrapper gives up after ShutdownTimeoutMilliseconds", s_timeout);
             Assert.IsTrue(watch.Elapsed < TimeSpan.FromSeconds(10), "close is bounded by ShutdownTimeoutMilliseconds");
 
             bed.Inner.Gate.Set();
             Assert.IsTrue(shutdown.Wait(s_timeout));
-            Poll.Until(() => metrics.Dropped(LogLevel.Warn, DropReasons.Shutdown) == 100, s_timeout, "100 queued events counted as shutdown drops");
+            Poll.Until(() => metrics.Dropped(LogLevel.Warn, DropReasons.Shutdown) == 100, "100 queued events counted as shutdown drops", s_timeout);
             Assert.AreEqual(1, bed.Inner.Count, "only the held batch was written");
             bed.Dispose();
         }

@@ -95,18 +95,4 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             throw new NotSupportedException("batches only");
         }
     }
-
-    internal static class Poll
-    {
-        public static void Until(Func<bool> condition, TimeSpan timeout, string what)
-        {
-            var watch = Stopwatch.StartNew();
-            while (!condition())
-            {
-                if (watch.Elapsed > timeout)
-                    throw new TimeoutException("Timed out after " + timeout + " waiting for: " + what);
-                Thread.Sleep(5);
-            }
-        }
-    }
 }

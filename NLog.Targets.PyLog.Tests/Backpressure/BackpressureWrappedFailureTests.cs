@@ -18,7 +18,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
         [TestMethod]
-        public void WrappedTargetThrowing_IsSurvived_AndCountedAsWriteFailedByLevel()
+        public void Wrapped_target_throwing_is_survived_and_counted_as_write_failed_by_level()
         {
             using var bed = new BackpressureTestBed(w => { w.QueueLimit = 1000; w.BatchSize = 20; });
             bed.Inner.ThrowOnPrefix = "boom";
@@ -46,7 +46,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void DropWarning_IsWrittenOnce_NotOncePerEvent()
+        public void Drop_warning_is_written_once_not_once_per_event()
         {
             var internalLog = new StringWriter();
             var previousWriter = InternalLogger.LogWriter;
@@ -77,7 +77,7 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
         }
 
         [TestMethod]
-        public void AsyncTaskTargetWrapped_ReceivesEverything_AndFlushWaitsForIt()
+        public void AsyncTaskTarget_wrapped_receives_everything_and_flush_waits_for_it()
         {
             string name = "bp-async-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             var inner = new RecordingAsyncTaskTarget { Name = name + "-inner", BatchSize = 100 };
@@ -100,15 +100,14 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             factory.Flush(s_timeout);
 
             Assert.AreEqual(4000, inner.Count, "flush returns after the AsyncTaskTarget wrote everything");
-            Poll.Until(() => metrics.Sent == 4000, s_timeout, "sent counted as the async target completes");
+            Poll.Until(() => metrics.Sent == 4000, "sent counted as the async target completes", s_timeout);
         }
 
         [TestMethod]
-        public void NetworkTargetWrapped_WhoseQueueDiscards_StillHasEveryAcceptedEventCountedAsSent()
+        public void Network_target_wrapped_whose_queue_discards_has_only_its_delivered_events_counted_as_sent()
         {
-            // NLog's AsyncTaskTarget never completes an event its full queue discards, so the
-            // wrapper's batch holding it never completes; the other events of that batch must
-            // still be counted as sent.
+            // NLog's AsyncTaskTarget never completes an event its full queue discards; the network
+            // target reports it dropped (queue_full), and the wrapper counts as sent exactly what it delivered.
             string name = "bp-net-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             var hung = new System.Threading.Tasks.TaskCompletionSource(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
             var inner = new FakeNetworkTarget { Name = name + "-inner", BatchSize = 5, QueueLimit = 20, LingerMilliseconds = 0, Behaviour = (_, _) => hung.Task };
@@ -121,16 +120,42 @@ namespace NLog.Targets.PyLog.Tests.Backpressure
             var logger = factory.GetLogger("net");
 
             logger.Info("m0");
-            Poll.Until(() => inner.Attempts == 1, s_timeout, "the inner send is hanging");
+            Poll.Until(() => inner.Attempts == 1, "the inner send is hanging", s_timeout);
             for (int i = 1; i < 200; i++)
                 logger.Info("m{0}", i);
-            Poll.Until(() => innerMetrics.DroppedTotal(DropReasons.QueueFull) > 0, s_timeout, "the inner queue discards");
+            Poll.Until(() => innerMetrics.DroppedTotal(DropReasons.QueueFull) > 0, "the inner queue discards", s_timeout);
             hung.SetResult();
             factory.Flush(s_timeout);
 
             long innerDropped = innerMetrics.DroppedTotal(DropReasons.QueueFull);
             Assert.AreEqual(200, inner.DeliveredCount + innerDropped, "the inner target delivered or counted every event");
-            Poll.Until(() => metrics.Sent == inner.DeliveredCount, s_timeout, $"the wrapper counts as sent what the inner target took ({metrics.Sent} vs {inner.DeliveredCount})");
+            Poll.Until(() => metrics.Sent == inner.DeliveredCount, $"the wrapper counts as sent what the inner target took ({metrics.Sent} vs {inner.DeliveredCount})", s_timeout);
+        }
+
+        [TestMethod]
+        public void Wrapper_counts_nothing_as_sent_while_the_server_never_answers()
+        {
+            // Before the delivery outcome, the wrapper counted an event as sent when the network
+            // target accepted it into a batch: 1000 "sent" to a server that never answered.
+            string name = "bp-unanswered-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var hung = new System.Threading.Tasks.TaskCompletionSource(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
+            var inner = new FakeNetworkTarget { Name = name + "-inner", BatchSize = 100, LingerMilliseconds = 0, MaxBatchesInFlight = 20, Behaviour = (_, _) => hung.Task };
+            var wrapper = new BackpressureTargetWrapper(name, inner) { QueueLimit = 2000, BatchSize = 100 };
+            var config = new LoggingConfiguration();
+            config.AddRuleForAllLevels(wrapper);
+            using var factory = new LogFactory { ThrowConfigExceptions = true, Configuration = config };
+            using var metrics = new MetricCollector(name);
+            var logger = factory.GetLogger("net");
+
+            for (int i = 0; i < 1000; i++)
+                logger.Info("m{0}", i);
+            Poll.Until(() => wrapper.QueuedCount == 0 && inner.Attempts == 10, "all 1000 events handed over, in 10 sends that hang", s_timeout);
+            metrics.Observe();
+            Assert.AreEqual(0, metrics.Sent, "nothing is delivered while the server has not answered");
+
+            hung.SetResult();
+            Poll.Until(() => metrics.Sent == 1000, "the 1000 events counted as sent once the server answered", (int)s_timeout.TotalMilliseconds, () => "sent " + metrics.Sent);
+            Assert.AreEqual(1000, inner.DeliveredCount);
         }
     }
 }

@@ -11,7 +11,7 @@ namespace NLog.Targets.PyLog.Tests.Core
     public sealed class NetworkBatchingTests
     {
         [TestMethod]
-        public void BatchClosesOnCountWithoutWaitingForLinger()
+        public void Batch_closes_on_count_without_waiting_for_linger()
         {
             var target = new FakeNetworkTarget { Name = "count", BatchSize = 10, LingerMilliseconds = 60_000 };
             using var factory = TestLogFactory.With(target);
@@ -30,7 +30,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void BatchClosesOnBytes()
+        public void Batch_closes_on_bytes()
         {
             // Each message is exactly 10 bytes; 35 bytes allow 3 per batch.
             var target = new FakeNetworkTarget { Name = "bytes", BatchSize = 1000, MaxBatchBytes = 35, LingerMilliseconds = 60_000 };
@@ -49,7 +49,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void PartialBatchIsSentWhenLingerExpires()
+        public void Partial_batch_is_sent_when_linger_expires()
         {
             var target = new FakeNetworkTarget { Name = "linger", BatchSize = 100, LingerMilliseconds = 800 };
             using var factory = TestLogFactory.With(target);
@@ -65,7 +65,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void ZeroLingerSendsWhatIsQueuedAtOnce()
+        public void Zero_linger_sends_what_is_queued_at_once()
         {
             var target = new FakeNetworkTarget { Name = "nolinger", BatchSize = 100, LingerMilliseconds = 0 };
             using var factory = TestLogFactory.With(target);
@@ -76,7 +76,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void BatchesNeverExceedTheTransportLimit()
+        public void Batches_never_exceed_the_transport_limit()
         {
             var target = new FakeNetworkTarget { Name = "split", BatchSize = 500, MaxEventsPerRequest = 7, LingerMilliseconds = 60_000 };
             using var factory = TestLogFactory.With(target);
@@ -131,7 +131,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public async Task FlushWaitsForTheLingeringBatch()
+        public async Task Flush_waits_for_the_lingering_batch()
         {
             var target = new FakeNetworkTarget { Name = "flush", BatchSize = 100, LingerMilliseconds = 60_000 };
             using var factory = TestLogFactory.With(target);

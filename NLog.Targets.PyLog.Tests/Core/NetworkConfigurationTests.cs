@@ -18,7 +18,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         [DataRow("maxRetryDelayMilliseconds", "10")]
         [DataRow("closeTimeoutMilliseconds", "-1")]
         [DataRow("queueLimit", "0")]
-        public void InvalidValueFailsAtLoadNamingTheProperty(string property, string value)
+        public void Invalid_value_fails_at_load_naming_the_property(string property, string value)
         {
             string xml = $@"<nlog throwConfigExceptions='true'>
   <targets><target type='FakeNetwork' name='bad' retryDelayMilliseconds='100' {property}='{value}' /></targets>
@@ -29,7 +29,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void InvalidPyLogJsonLayoutOptionFailsTheLoad()
+        public void Invalid_PyLogJson_layout_option_fails_the_load()
         {
             // NLog 6.2 only logs a layout's own configuration error; the target rethrows it.
             string xml = @"<nlog throwConfigExceptions='true'>
@@ -41,7 +41,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void InvalidPyLogJsonLayoutOptionFailsAnArchiveFileLoad()
+        public void Invalid_PyLogJson_layout_option_fails_an_archive_file_load()
         {
             string xml = @"<nlog throwConfigExceptions='true'>
   <targets><target type='ArchiveFile' name='file' fileName='${tempdir}/pylog-never-written.log'><layout type='PyLogJson' maxRecursionLimit='-1' /></target></targets>
@@ -52,7 +52,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void ValidOptionsLoadFromXml()
+        public void Valid_options_load_from_xml()
         {
             string xml = @"<nlog throwConfigExceptions='true'>
   <targets><target type='FakeNetwork' name='ok' batchSize='50' maxBatchBytes='4096' lingerMilliseconds='0' retryCount='3' /></targets>
@@ -67,7 +67,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void DefaultsAreTheDocumentedOnes()
+        public void Defaults_are_the_documented_ones()
         {
             var target = new FakeNetworkTarget();
             Assert.AreEqual(500, target.BatchSize);

@@ -14,7 +14,7 @@ namespace NLog.Targets.PyLog.Tests.Core
     public sealed class NetworkRetryAndLossTests
     {
         [TestMethod]
-        public void TransportFailingThreeTimesThenSucceedingLosesNothing()
+        public void Transport_failing_three_times_then_succeeding_loses_nothing()
         {
             const string name = "retry-then-ok";
             using var metrics = new MetricCollector(name);
@@ -45,7 +45,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void FatalErrorDropsExactlyThatBatchAndCountsIt()
+        public void Fatal_error_drops_exactly_that_batch_and_counts_it()
         {
             const string name = "fatal";
             using var metrics = new MetricCollector(name);
@@ -88,7 +88,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void RetriesExhaustedDropsAndCountsTheBatch()
+        public void Retries_exhausted_drops_and_counts_the_batch()
         {
             const string name = "exhausted";
             using var metrics = new MetricCollector(name);
@@ -115,7 +115,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void SingleItemsRejectedByTheTransportAreCountedAndTheRestDelivered()
+        public void Single_items_rejected_by_the_transport_are_counted_and_the_rest_delivered()
         {
             const string name = "item-reject";
             using var metrics = new MetricCollector(name);
@@ -149,7 +149,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void EventThatCannotBeRenderedIsDroppedAlone()
+        public void Event_that_cannot_be_rendered_is_dropped_alone()
         {
             const string name = "render-fail";
             using var metrics = new MetricCollector(name);
@@ -167,7 +167,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void QueueOverflowIsCountedAsQueueFull()
+        public void Queue_overflow_is_counted_as_queue_full()
         {
             const string name = "overflow";
             using var metrics = new MetricCollector(name);
@@ -194,7 +194,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void AFlushRequestNLogDiscardsFromAFullQueueIsNotCountedAsALostEvent()
+        public void A_flush_request_NLog_discards_from_a_full_queue_is_not_counted_as_a_lost_event()
         {
             // AsyncTaskTarget queues a flush as a marker event (LogLevel.Off); a full queue may
             // discard it like any event.
@@ -256,7 +256,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void MetricsDescribeTheBatchesSent()
+        public void Metrics_describe_the_batches_sent()
         {
             const string name = "metrics";
             using var metrics = new MetricCollector(name);
@@ -281,7 +281,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void QueueGaugeShowsEventsWaitingBehindAStuckTransport()
+        public void Queue_gauge_shows_events_waiting_behind_a_stuck_transport()
         {
             const string name = "gauge";
             using var metrics = new MetricCollector(name);

@@ -14,7 +14,7 @@ namespace NLog.Targets.PyLog.Tests.Core
     public sealed class NetworkShutdownTests
     {
         [TestMethod]
-        public void ShutdownWith100kEventsQueuedDeliversThemAll()
+        public void Shutdown_with_100k_events_queued_delivers_them_all()
         {
             const string name = "shutdown-100k";
             using var metrics = new MetricCollector(name);
@@ -40,7 +40,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void BlockOverflowLosesNothingAndFlushCompletes()
+        public void Block_overflow_loses_nothing_and_flush_completes()
         {
             const string name = "block";
             using var metrics = new MetricCollector(name);
@@ -64,7 +64,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void CloseWithTheServerDownIsBoundedAndCountsTheLoss()
+        public void Close_with_the_server_down_is_bounded_and_counts_the_loss()
         {
             const string name = "close-down";
             using var metrics = new MetricCollector(name);
@@ -97,7 +97,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         }
 
         [TestMethod]
-        public void LoggingNeverThrowsWhileTheTransportFails()
+        public void Logging_never_throws_while_the_transport_fails()
         {
             var target = new FakeNetworkTarget
             {
@@ -107,7 +107,8 @@ namespace NLog.Targets.PyLog.Tests.Core
                 Behaviour = (_, _) => throw new InvalidOperationException("boom"),
             };
             using var factory = TestLogFactory.With(target);
-            factory.ThrowExceptions = false;
+            // ThrowExceptions: a failure that reached the logging call would surface here instead of being swallowed by NLog.
+            factory.ThrowExceptions = true;
             var logger = factory.GetLogger("t");
 
             for (int i = 0; i < 1000; i++)

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,7 +14,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
     public sealed class FailoverAsyncChildTests
     {
         [TestMethod]
-        public void AsyncTaskTargetFailingLaterFailsOverWithoutLosingItsQueuedEvents()
+        public void AsyncTaskTarget_failing_later_fails_over_without_losing_its_queued_events()
         {
             const string name = "fo-async-child";
             using var metrics = new MetricCollector(name);
@@ -42,7 +41,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void FlushWaitsForEventsReSentDuringTheFlush()
+        public void Flush_waits_for_events_re_sent_during_the_flush()
         {
             // The primary fails only when it writes, inside the flush; the events it fails must
             // still be in the (slow, batching) secondary when Flush returns.
@@ -59,7 +58,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void NetworkChildFailureReachesTheGroupWithinSecondsAndIsNotCountedAsItsDrop()
+        public void Network_child_giving_a_batch_up_after_its_retries_hands_it_to_the_next_child()
         {
             const string name = "fo-network";
             using var groupMetrics = new MetricCollector(name);
@@ -78,13 +77,10 @@ namespace NLog.Targets.PyLog.Tests.Failover
             using var factory = TestLogFactory.With(group);
             var logger = factory.GetLogger("t");
 
-            var watch = Stopwatch.StartNew();
             for (int i = 0; i < 100; i++)
                 logger.Info("m{0}", i);
-            Poll.Until(() => secondary.Written.Count >= 100, "all 100 events in the secondary");
-            watch.Stop();
+            Poll.Until(() => secondary.Written.Count >= 100, "all 100 events in the secondary after the primary's retries");
 
-            Assert.IsTrue(watch.Elapsed < TimeSpan.FromSeconds(5), $"failure detected in {watch.Elapsed}");
             CollectionAssert.AreEquivalent(Enumerable.Range(0, 100).Select(i => "m" + i).ToList(), secondary.Written.ToList());
             Assert.IsTrue(primary.Attempts >= 3 && primary.Attempts % 3 == 0, $"each batch tried three times (RetryCount 2), then handed over: {primary.Attempts} attempts");
             Assert.AreEqual(100, childMetrics.Sum(PyLogMetrics.EventsDroppedName, ("reason", DropReasons.RetriesExhausted)), "the child counts what it gave up on");
@@ -95,7 +91,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void NetworkPrimaryRecoversOnlyWhenItsProbeIsDelivered()
+        public void Network_primary_recovers_only_when_its_probe_is_delivered()
         {
             const string name = "fo-network-recovery";
             using var log = new InternalLogCapture(LogLevel.Info);
@@ -139,7 +135,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void ShutdownWithEventsQueuedInADeadNetworkPrimaryHandsThemToTheSecondary()
+        public void Shutdown_with_events_queued_in_a_dead_network_primary_hands_them_to_the_secondary()
         {
             const string name = "fo-shutdown";
             using var groupMetrics = new MetricCollector(name);
@@ -167,7 +163,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void EventsAFullNetworkChildQueueDiscardsSpillToTheNextChildWithoutASwitch()
+        public void Full_network_child_queue_spills_to_the_next_child_without_a_switch()
         {
             // The primary's send hangs (a server that accepts the connection and never answers)
             // while its retries have not yet failed the batch: its NLog queue fills, and what it
@@ -207,7 +203,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void AFullQueueInTheLastNetworkChildIsCountedAsItsOwnDrop()
+        public void Full_queue_in_the_last_network_child_is_counted_as_its_own_drop()
         {
             const string name = "fo-overflow-last";
             using var childMetrics = new MetricCollector("net-last");
@@ -237,7 +233,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void NetworkChildFailingWithEveryChildDownIsCountedByTheGroup()
+        public void Network_child_refusing_with_every_child_down_is_counted_by_the_group()
         {
             const string name = "fo-network-all-down";
             using var metrics = new MetricCollector(name);

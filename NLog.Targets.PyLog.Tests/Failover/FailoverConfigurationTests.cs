@@ -25,7 +25,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void ChildrenAreNestedTargetsInPriorityOrder()
+        public void Children_are_nested_targets_in_priority_order()
         {
             using var factory = TestLogFactory.FromXml(Config(@"
     <target xsi:type='FailoverGroup' name='fo' retryPrimaryAfterSeconds='7'>
@@ -44,7 +44,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void GroupWithoutChildrenIsAConfigurationErrorNamingTargets()
+        public void Group_without_children_is_a_configuration_error_naming_Targets()
         {
             var ex = Assert.ThrowsExactly<NLogConfigurationException>(() => TestLogFactory.FromXml(Config(@"
     <target xsi:type='FailoverGroup' name='fo' />")));
@@ -52,7 +52,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void NegativeRetryPrimaryAfterSecondsIsAConfigurationErrorNamingIt()
+        public void Negative_RetryPrimaryAfterSeconds_is_a_configuration_error_naming_it()
         {
             var ex = Assert.ThrowsExactly<NLogConfigurationException>(() => TestLogFactory.FromXml(Config(@"
     <target xsi:type='FailoverGroup' name='fo' retryPrimaryAfterSeconds='-1'>
@@ -62,7 +62,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void ProgrammaticGroupWithoutChildrenFailsToInitialize()
+        public void Programmatic_group_without_children_fails_to_initialize()
         {
             var factory = new LogFactory { ThrowConfigExceptions = true };
             var config = new LoggingConfiguration(factory);

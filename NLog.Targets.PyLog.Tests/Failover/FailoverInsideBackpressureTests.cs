@@ -24,22 +24,11 @@ namespace NLog.Targets.PyLog.Tests.Failover
   <rules><logger name='*' minlevel='Trace' writeTo='{wrapper}' /></rules>
 </nlog>";
 
-        private static void PollOrExplain(Func<bool> condition, string what, Func<string> state)
-        {
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            while (!condition())
-            {
-                if (watch.ElapsedMilliseconds > 30000)
-                    Assert.Fail($"Timed out waiting for: {what}; {state()}");
-                System.Threading.Thread.Sleep(5);
-            }
-        }
-
         // The primary's own queue is sized above the burst: events its queue discards on overflow
         // are that child's loss (counted as its queue_full), which the group cannot re-send. With
         // the default QueueLimit (10000) NLog's queue was seen to discard a few of these 10000.
         [TestMethod]
-        public void NetworkPrimaryDyingUnderLoadLosesNothingThroughTheWrapper()
+        public void Network_primary_dying_under_load_behind_a_wrapper_loses_nothing()
         {
             const string wrapperName = "bp-fo", groupName = "fo-in-bp";
             using var wrapperMetrics = new MetricCollector(wrapperName);
@@ -68,8 +57,9 @@ namespace NLog.Targets.PyLog.Tests.Failover
                     logger.Info("{0}-{1}", t, i);
             });
             factory.Flush(TimeSpan.FromSeconds(30));
-            PollOrExplain(() => primary.DeliveredCount + backup.Written.Count >= threads * perThread,
+            Poll.Until(() => primary.DeliveredCount + backup.Written.Count >= threads * perThread,
                 "every event delivered somewhere",
+                30000,
                 () => $"primary delivered {primary.DeliveredCount}, attempts {primary.Attempts}; backup {backup.Written.Count}; child drops {string.Join(",", childMetrics.All.Where(r => r.Instrument == PyLogMetrics.EventsDroppedName).Select(r => r.Tags["reason"] + "=" + r.Value))}; wrapper drops {wrapperMetrics.Sum(PyLogMetrics.EventsDroppedName)}");
 
             var all = primary.Delivered().Concat(backup.Written).ToList();
@@ -82,7 +72,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void EveryChildDownBehindTheWrapperIsCountedAndTheApplicationGoesOn()
+        public void Every_child_down_behind_a_wrapper_is_counted_and_logging_goes_on()
         {
             const string wrapperName = "bp-fo-down", groupName = "fo-in-bp-down";
             using var groupMetrics = new MetricCollector(groupName);

@@ -34,7 +34,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void KilledRedisFailsOverToTheArchiveFileAndTakesOverAgainOnceBack()
+        public void Killed_Redis_fails_over_to_the_archive_file_and_takes_over_again_once_back()
         {
             const string name = "fo-redis-file";
             using var server = RedisServer.Start();

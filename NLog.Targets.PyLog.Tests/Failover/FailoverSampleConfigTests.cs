@@ -28,7 +28,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void SampleShipsToRedisAndFallsBackToTheFileWhenRedisDies()
+        public void Sample_ships_to_Redis_and_falls_back_to_the_file_when_Redis_dies()
         {
             string samplePath = Path.Combine(AppContext.BaseDirectory, "samples", "failover.config");
             Assert.IsTrue(File.Exists(samplePath), "sample missing: " + samplePath);

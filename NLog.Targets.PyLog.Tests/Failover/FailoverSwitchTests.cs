@@ -18,7 +18,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         private static List<string> Messages(int count, string prefix = "m") => Enumerable.Range(0, count).Select(i => prefix + i).ToList();
 
         [TestMethod]
-        public void PrimaryDownSendsEveryEventToTheSecondaryInOrder()
+        public void Primary_down_sends_every_event_to_the_secondary_in_order()
         {
             const string name = "fo-primary-down";
             using var metrics = new MetricCollector(name);
@@ -54,7 +54,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void PrimaryFailingMidStreamLosesAndDuplicatesNothing()
+        public void Primary_failing_mid_stream_loses_and_duplicates_nothing()
         {
             const string name = "fo-mid-stream";
             var primary = new FlakyTarget("primary") { FailAfter = 37 };
@@ -70,7 +70,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void PrimaryBackIsUsedAgainOnlyAfterTheRetryIntervalWithARecoveryNotice()
+        public void Primary_back_is_used_again_only_after_the_retry_interval_with_a_recovery_notice()
         {
             const string name = "fo-recovery";
             using var metrics = new MetricCollector(name);
@@ -115,7 +115,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void FailedProbeKeepsItsEventsAndWaitsAnotherInterval()
+        public void Failed_probe_keeps_its_events_and_waits_another_interval()
         {
             const string name = "fo-probe-fails";
             using var metrics = new MetricCollector(name);
@@ -144,7 +144,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void AllChildrenDownCountsEveryEventAndNeverThrows()
+        public void All_children_down_counts_every_event_and_never_throws()
         {
             const string name = "fo-all-down";
             using var metrics = new MetricCollector(name);
@@ -177,7 +177,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void CascadesThroughThreeChildren()
+        public void Cascades_through_three_children()
         {
             const string name = "fo-cascade";
             using var metrics = new MetricCollector(name);
@@ -197,7 +197,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void ConcurrentWritersSwitchOnceAndEveryEventLandsExactlyOnce()
+        public void Concurrent_writers_switch_once_and_every_event_lands_exactly_once()
         {
             const string name = "fo-concurrent";
             using var metrics = new MetricCollector(name);
@@ -227,7 +227,7 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void BatchesFromAnAsyncWrapperFailOverEventByEvent()
+        public void Batches_from_an_async_wrapper_fail_over_event_by_event()
         {
             const string name = "fo-batches";
             using var metrics = new MetricCollector(name);
@@ -248,16 +248,22 @@ namespace NLog.Targets.PyLog.Tests.Failover
         }
 
         [TestMethod]
-        public void ThrowingSwitchedHandlerDoesNotReachTheApplication()
+        public void Throwing_Switched_handler_does_not_reach_the_application()
         {
             var primary = new FlakyTarget("primary", down: true);
             var secondary = new FlakyTarget("secondary");
             var group = new FailoverTarget("fo-bad-handler", primary, secondary);
-            group.Switched += (_, _) => throw new InvalidOperationException("alerting is down");
+            int calls = 0;
+            group.Switched += (_, _) =>
+            {
+                System.Threading.Interlocked.Increment(ref calls);
+                throw new InvalidOperationException("alerting is down");
+            };
             using var factory = TestLogFactory.With(group);
 
             factory.GetLogger("t").Info("m0");
 
+            Assert.AreEqual(1, calls, "the handler ran (and threw); the switch went on regardless");
             CollectionAssert.AreEqual(new[] { "m0" }, secondary.Written.ToList());
         }
     }

@@ -22,6 +22,7 @@ namespace NLog.Targets.PyLog.Tests.Files
         [DataRow("archiveFileName='{dir}/app-%i.log' archiveAboveSize='10' fileName='{dir}/app-1.log'", "ArchiveFileName", "active file")]
         [DataRow("maxArchiveFiles='3'", "ArchiveFileName", "required")]
         [DataRow("fileName=''", "FileName", "required")]
+        [DataRow("fileName='{dir}'", "FileName", "ArchiveFile 'bad': FileName names a directory, not a file (was '{dir}')")]
         [DataRow("bufferSize='0'", "BufferSize", "at least 1")]
         public void InvalidConfiguration_FailsAtLoad_NamingTheProperty(string attributes, string property, string reason)
         {
@@ -37,8 +38,28 @@ namespace NLog.Targets.PyLog.Tests.Files
 
             string messages = ArchiveFileTestKit.Messages(ex);
             StringAssert.Contains(messages, property);
-            StringAssert.Contains(messages, reason);
+            StringAssert.Contains(messages, reason.Replace("{dir}", folder.Path));
             Assert.IsFalse(File.Exists(Path.Combine(folder.Path, "app.log")), "a rejected target must not create its file");
+        }
+    
+        [TestMethod]
+        public void Second_target_on_a_file_this_process_writes_is_refused_naming_it()
+        {
+            using var folder = new FilesTempFolder();
+            var first = ArchiveFileTestKit.Start(new ArchiveFileTarget { Name = "first", FileName = folder.File("app.log"), Layout = "${message}" });
+            try
+            {
+                var ex = Assert.ThrowsExactly<NLogConfigurationException>(() => ArchiveFileTestKit.Start(new ArchiveFileTarget { Name = "second", FileName = folder.File("app.log"), Layout = "${message}" }));
+                string messages = ArchiveFileTestKit.Messages(ex);
+                StringAssert.Contains(messages, "ArchiveFile 'second': FileName is already written by process " + Environment.ProcessId + " (this process: another target writes the same file)");
+                StringAssert.Contains(messages, "ConcurrentWrites");
+            }
+            finally
+            {
+                first.Shutdown();
+            }
+            var again = ArchiveFileTestKit.Start(new ArchiveFileTarget { Name = "again", FileName = folder.File("app.log"), Layout = "${message}" });
+            again.Shutdown();   // closing the first released the file
         }
     }
 }

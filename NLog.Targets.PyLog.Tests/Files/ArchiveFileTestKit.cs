@@ -40,9 +40,14 @@ namespace NLog.Targets.PyLog.Tests.Files
             return lines.ToArray();
         }
 
-        /// <summary>File names in <paramref name="folder"/>, sorted ordinally.</summary>
+        /// <summary>
+        /// File names in <paramref name="folder"/>, sorted ordinally, without the lock files that stay
+        /// beside an active file (<c>app.log.lock</c>, <c>app.log.roll.lock</c>; pinned by the multi-process tests).
+        /// </summary>
         public static string[] Names(string folder)
-            => Directory.Exists(folder) ? Directory.GetFiles(folder).Select(p => Path.GetFileName(p)!).OrderBy(n => n, StringComparer.Ordinal).ToArray() : Array.Empty<string>();
+            => Directory.Exists(folder)
+                ? Directory.GetFiles(folder).Select(p => Path.GetFileName(p)!).Where(n => !n.EndsWith(".lock", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal).ToArray()
+                : Array.Empty<string>();
 
         /// <summary>Polls until <paramref name="condition"/> holds; false on timeout.</summary>
         public static bool WaitFor(Func<bool> condition, int timeoutMilliseconds = 10000)

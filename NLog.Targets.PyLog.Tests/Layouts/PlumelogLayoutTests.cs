@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Threading;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using NLog.Targets.PyLog.Core;
+using NLog.Targets.PyLog.Tests.Redis;
 
 namespace NLog.Targets.PyLog.Tests.Layouts
 {
@@ -15,16 +16,15 @@ namespace NLog.Targets.PyLog.Tests.Layouts
     {
         private static readonly string[] s_fieldNames =
         {
-            "appName", "env", "serverName", "traceId", "method", "className",
+            "appName", "env", "appNameWithEnv", "serverName", "traceId", "method", "className",
             "threadName", "logLevel", "content", "dtTime", "dateTime", "seq",
         };
 
         [TestMethod]
-        public void Record_HasExactlyPlumelogFields_WithTheirTypes()
+        public void Record_has_every_RunLogMessage_field_with_the_json_type_fastjson_binds()
         {
             var layout = new PlumelogLayout { AppName = "orders", Env = "prod" };
             var logEvent = LogEventInfo.Create(LogLevel.Info, "Shop.Orders", CultureInfo.InvariantCulture, "Order {Id} placed", new object[] { 42 });
-            logEvent.SetCallerInfo("Shop.Orders", "PlaceOrder", "Orders.cs", 10);
             logEvent.TimeStamp = new DateTime(2024, 3, 5, 14, 7, 9, 123, DateTimeKind.Local);
 
             string json;
@@ -34,19 +34,20 @@ namespace NLog.Targets.PyLog.Tests.Layouts
                 json = layout.Render(logEvent);
             }
 
-            using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
+            var root = PlumelogServerView.ParseRecord(json);
             var names = new List<string>();
             foreach (var property in root.EnumerateObject())
                 names.Add(property.Name);
-            CollectionAssert.AreEqual(s_fieldNames, names, "field names and order: " + json);
+            CollectionAssert.AreEqual(new List<string>(s_fieldNames) { "Id" }, names, "field names and order, the event property last: " + json);
+            Assert.AreEqual("42", root.GetProperty("Id").GetString());
 
             Assert.AreEqual("orders", root.GetProperty("appName").GetString());
             Assert.AreEqual("prod", root.GetProperty("env").GetString());
+            Assert.AreEqual("orders-_-prod", root.GetProperty("appNameWithEnv").GetString());
             Assert.IsFalse(string.IsNullOrEmpty(root.GetProperty("serverName").GetString()));
             Assert.IsTrue(System.Net.IPAddress.TryParse(root.GetProperty("serverName").GetString(), out _), "serverName is an IP address");
             Assert.AreEqual("trace-1", root.GetProperty("traceId").GetString());
-            Assert.AreEqual("PlaceOrder", root.GetProperty("method").GetString());
+            Assert.AreEqual(CurrentThreadName(), root.GetProperty("method").GetString(), "method is the thread name, as the Java appenders write it");
             Assert.AreEqual("Shop.Orders", root.GetProperty("className").GetString());
             Assert.AreEqual(CurrentThreadName(), root.GetProperty("threadName").GetString());
             Assert.AreEqual("INFO", root.GetProperty("logLevel").GetString());
@@ -72,14 +73,14 @@ namespace NLog.Targets.PyLog.Tests.Layouts
         }
 
         [TestMethod]
-        public void MissingCallSiteAndTraceId_RenderEmptyStrings()
+        public void Missing_trace_id_is_an_empty_string_and_method_is_never_empty()
         {
             var layout = new PlumelogLayout();
             var logEvent = new LogEventInfo(LogLevel.Debug, "L", "m");
 
-            using var document = JsonDocument.Parse(layout.Render(logEvent));
-            Assert.AreEqual(string.Empty, document.RootElement.GetProperty("method").GetString());
-            Assert.AreEqual(string.Empty, document.RootElement.GetProperty("traceId").GetString());
+            var root = PlumelogServerView.ParseRecord(layout.Render(logEvent));
+            Assert.AreEqual(CurrentThreadName(), root.GetProperty("method").GetString());
+            Assert.AreEqual(string.Empty, root.GetProperty("traceId").GetString());
         }
 
         [TestMethod]
@@ -115,11 +116,12 @@ namespace NLog.Targets.PyLog.Tests.Layouts
 
             var fallback = new PlumelogLayout();
             Assert.AreEqual("default", Field(fallback, new LogEventInfo(LogLevel.Info, "L", "m"), "appName"));
-            Assert.AreEqual("dev", Field(fallback, new LogEventInfo(LogLevel.Info, "L", "m"), "env"));
+            Assert.AreEqual("default", Field(fallback, new LogEventInfo(LogLevel.Info, "L", "m"), "env"), "env defaults to 'default', as Plumelog's Java appenders");
+            Assert.AreEqual("default-_-default", Field(fallback, new LogEventInfo(LogLevel.Info, "L", "m"), "appNameWithEnv"));
         }
 
         [TestMethod]
-        public void LogLevel_IsUpperCase_ForEveryLevel()
+        public void Log_level_is_upper_case_and_fatal_is_written_as_error_unless_FatalAsError_is_off()
         {
             var layout = new PlumelogLayout();
             var expected = new Dictionary<LogLevel, string>
@@ -129,10 +131,11 @@ namespace NLog.Targets.PyLog.Tests.Layouts
                 [LogLevel.Info] = "INFO",
                 [LogLevel.Warn] = "WARN",
                 [LogLevel.Error] = "ERROR",
-                [LogLevel.Fatal] = "FATAL",
+                [LogLevel.Fatal] = "ERROR",
             };
             foreach (var pair in expected)
                 Assert.AreEqual(pair.Value, Field(layout, new LogEventInfo(pair.Key, "L", "m"), "logLevel"));
+            Assert.AreEqual("FATAL", Field(new PlumelogLayout { FatalAsError = false }, new LogEventInfo(LogLevel.Fatal, "L", "m"), "logLevel"));
         }
 
         [TestMethod]

@@ -20,6 +20,7 @@ namespace NLog.Targets.PyLog.Tests.Redis
         [DataRow("connectionString='127.0.0.1:6379,bogusKeyword=1,password=hunter2'", "ConnectionString")]
         [DataRow("connectionString='password=hunter2'", "ConnectionString")]
         [DataRow("host='127.0.0.1' password='${machinename}'", "Password")]
+        [DataRow("host='127.0.0.1' compressor='true' dataType='Stream'", "Compressor")]
         public void InvalidConfiguration_FailsAtLoad_NamingTheProperty(string attributes, string property)
         {
             string xml = "<nlog throwConfigExceptions='true' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'>"
@@ -45,6 +46,7 @@ namespace NLog.Targets.PyLog.Tests.Redis
             Assert.IsInstanceOfType<PlumelogLayout>(target.Layout is PlumelogLayout ? target.Layout : NLog.Targets.PyLog.Core.Utf8LayoutRenderer.Unwrap(target.Layout));
             Assert.AreEqual(6379, target.Port);
             Assert.AreEqual(500, target.BatchSize);
+            Assert.IsFalse(target.Compressor, "Plumelog's compressor is off unless asked for");
         }
 
         private static string FullMessage(Exception exception)

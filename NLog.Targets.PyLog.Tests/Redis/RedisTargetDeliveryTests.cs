@@ -11,7 +11,7 @@ using NLog.Targets.PyLog.Tests.Support;
 namespace NLog.Targets.PyLog.Tests.Redis
 {
     [TestClass]
-    public sealed class RedisTargetDeliveryTests
+    public sealed partial class RedisTargetDeliveryTests
     {
         private static RedisServer? s_server;
 
@@ -266,7 +266,7 @@ namespace NLog.Targets.PyLog.Tests.Redis
         }
 
         [TestMethod]
-        public void CallSite_MethodIsFilled_WhenNLogCapturedIt()
+        public void Method_is_the_caller_when_NLog_captured_it_else_the_thread_name()
         {
             var target = RedisTestSupport.Target(Server, "callsite");
             target.Key = "callsite-" + target.Name;
@@ -280,12 +280,14 @@ namespace NLog.Targets.PyLog.Tests.Redis
             using var client = Server.Client();
             var records = client.ListRange(target.Key.ToString()!);
             Assert.AreEqual(2, records.Count);
-            Assert.AreEqual(nameof(CallSite_MethodIsFilled_WhenNLogCapturedIt), RedisTestSupport.Parse(records[0]).GetProperty("method").GetString());
-            Assert.AreEqual(string.Empty, RedisTestSupport.Parse(records[1]).GetProperty("method").GetString());
+            Assert.AreEqual(nameof(Method_is_the_caller_when_NLog_captured_it_else_the_thread_name), PlumelogServerView.ParseRecord(records[0]).GetProperty("method").GetString());
+            var second = PlumelogServerView.ParseRecord(records[1]);
+            Assert.AreEqual(second.GetProperty("threadName").GetString(), second.GetProperty("method").GetString(), "never empty: the thread name, as the Java appenders write it");
         }
 
         internal static void AssertPlumelogShape(JsonElement record)
         {
+            PlumelogServerView.ParseRecord(record.GetRawText());
             foreach (var name in new[] { "appName", "env", "serverName", "traceId", "method", "className", "threadName", "logLevel", "content", "dateTime" })
                 Assert.AreEqual(JsonValueKind.String, record.GetProperty(name).ValueKind, name + " is a string");
             Assert.AreEqual(JsonValueKind.Number, record.GetProperty("dtTime").ValueKind, "dtTime is a number");

@@ -75,10 +75,12 @@ namespace NLog.Targets.PyLog.Tests.Redis
             target.Key = "late-list";
             var factory = TestLogFactory.With(target);
             var logger = factory.GetLogger("Late");
+            using var metrics = new MetricCollector(target.Name);
             for (int i = 0; i < 50; i++)
                 logger.Info("late {0}", i);
-            Thread.Sleep(300); // let the target fail a few attempts
+            Poll.Until(() => metrics.Sum(PyLogMetrics.SendFailuresName) >= 1, "the target failed an attempt against the dead server", 30000);
             Assert.IsFalse(target.IsConnected);
+            Assert.AreEqual(0, metrics.Sent, "nothing delivered while the server is down");
 
             server.Restart();
             factory.Flush(TimeSpan.FromSeconds(20));
@@ -104,13 +106,7 @@ namespace NLog.Targets.PyLog.Tests.Redis
             for (int i = 0; i < 20; i++)
                 logger.Error("cannot be delivered {0}", i);   // must not throw
             factory.Flush(TimeSpan.FromSeconds(10));
-            var deadline = Stopwatch.StartNew();
-            while (Volatile.Read(ref dropped) != 20)
-            {
-                if (deadline.ElapsedMilliseconds > 10000)
-                    Assert.Fail("all 20 events counted as dropped; got " + dropped + "; log: " + log.All);
-                Thread.Sleep(5);
-            }
+            Poll.Until(() => Volatile.Read(ref dropped) == 20, "all 20 events counted as dropped", 10000, () => "got " + dropped + "; log: " + log.All);
             factory.Shutdown();
 
             Assert.AreEqual(20, metrics.Sum("pylog.events.dropped", ("reason", DropReasons.Rejected), ("level", "Error")));
@@ -202,7 +198,9 @@ namespace NLog.Targets.PyLog.Tests.Redis
 
             Assert.AreEqual(0, metrics.Sum("pylog.events.sent"));
             Assert.AreEqual(5, metrics.Sum("pylog.events.dropped", ("reason", DropReasons.Rejected)), "an untrusted certificate is fatal, not retried");
-            Assert.AreEqual(1, metrics.Sum("pylog.send.failures"));
+            // One attempt learns the refusal; under load the first may time out before the handshake
+            // fails (retriable), then the refusal is known and the next attempt is the last.
+            Assert.IsTrue(metrics.Sum("pylog.send.failures") <= 2, "not retried with backoff: " + metrics.Sum("pylog.send.failures") + " attempts");
             StringAssert.Contains(log.All, "TLS handshake with Redis failed");
             using var client = server.Client();
             Assert.AreEqual(0L, client.ListLength("tls-untrusted"));
@@ -239,14 +237,13 @@ namespace NLog.Targets.PyLog.Tests.Redis
                 factory.GetLogger("L").Info("lost {0}", i);
             Poll.Until(() => metrics.Sum("pylog.send.failures") >= 1, "the target is trying");
 
-            // Closing the target itself: LogFactory.Shutdown() would first wait out NLog's own
-            // 15 s flush (the server being down), which is the core's behaviour, not what is measured here.
+            // The path users take: the flush answers at once (the server is known down), the close spends
+            // at most CloseTimeoutMilliseconds. The bound is loose on purpose (NLog's flush alone was 15 s).
             var watch = Stopwatch.StartNew();
-            target.Dispose();
-            watch.Stop();
             factory.Shutdown();
+            watch.Stop();
 
-            Assert.IsTrue(watch.ElapsedMilliseconds < 4000, "close is bounded by CloseTimeoutMilliseconds (+ transport close): " + watch.ElapsedMilliseconds + " ms");
+            Assert.IsTrue(watch.ElapsedMilliseconds < 10000, "shutdown does not wait out NLog's 15 s flush timeout: " + watch.ElapsedMilliseconds + " ms");
             Assert.AreEqual(50, metrics.Sum("pylog.events.dropped", ("reason", DropReasons.Shutdown)));
         }
     }

@@ -48,13 +48,18 @@ namespace NLog.Targets.PyLog.Core
         }
 
         /// <summary>
-        /// NLog 6.2 only logs a layout's configuration error; a target carrying a PyLogJson layout
+        /// NLog 6.2 only logs a layout's configuration error; a target carrying a PyLogJson or Plumelog layout
         /// calls this from <c>InitializeTarget</c> so that an invalid option fails the load.
         /// </summary>
         public static void ThrowIfInvalid(Layout? layout)
         {
-            if (layout != null && Unwrap(layout) is PyLogJsonLayout json)
+            if (layout is null)
+                return;
+            var inner = Unwrap(layout);
+            if (inner is PyLogJsonLayout json)
                 json.ThrowIfInvalid();
+            else if (inner is PlumelogLayout plumelog)
+                plumelog.ThrowIfInvalid();
         }
 
         /// <summary>Renders to a new array of exactly the rendered length (for APIs that take <c>byte[]</c>).</summary>

@@ -69,6 +69,19 @@ namespace NLog.Targets.PyLog.Files
 
         public ArchivePeriod Period { get; }
 
+        /// <summary>Throws when this pattern cannot archive <paramref name="activePath"/> with the given size limit.</summary>
+        public ArchiveFilePattern ValidateFor(string activePath, long archiveAboveSize)
+        {
+            if (archiveAboveSize > 0 && !HasIndex)
+                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName needs %i when ArchiveAboveSize is set, so that several archives of one period get distinct names.");
+            if (!HasDate && archiveAboveSize == 0)
+                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName has no %d{...} and ArchiveAboveSize is 0, so the file would never roll; add %d{...} or set ArchiveAboveSize.");
+            string activeName = System.IO.Path.GetFileName(activePath);
+            if ((TryMatch(activeName, out _, out _) || TryMatchUncompressed(activeName, out _, out _)) && PathsEqual(Directory, System.IO.Path.GetDirectoryName(activePath) + System.IO.Path.DirectorySeparatorChar))
+                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName matches FileName '" + activePath + "'; retention would delete the active file.");
+            return this;
+        }
+
         /// <summary>Parses <paramref name="pattern"/> (already a full path); throws naming <paramref name="propertyName"/>.</summary>
         public static ArchiveFilePattern Parse(string pattern, string propertyName)
         {
@@ -290,5 +303,8 @@ namespace NLog.Targets.PyLog.Files
 
         private static NLogConfigurationException Invalid(string propertyName, string pattern, string reason)
             => new NLogConfigurationException("ArchiveFile: " + propertyName + " '" + pattern + "' is invalid: " + reason + ".");
+
+        private static bool PathsEqual(string a, string b)
+            => string.Equals(System.IO.Path.GetFullPath(a), System.IO.Path.GetFullPath(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
     }
 }

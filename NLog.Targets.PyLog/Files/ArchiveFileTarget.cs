@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using NLog.Common;
@@ -30,17 +31,15 @@ namespace NLog.Targets.PyLog
         private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(30);
 
         private readonly int[] _pendingByLevel = new int[LogLevel.Off.Ordinal + 1];
-        private readonly StringBuilder _builder = new StringBuilder(256);
-        private char[] _chars = new char[256];
         private LineBuffer _pending = new LineBuffer(0);
+        private LineRenderer? _renderer;
         private ActiveFile? _file;
+        private WriterRegistration? _registration;
         private ArchiveRoller? _roller;
         private ArchiveWorker? _worker;
         private ArchiveFilePattern? _pattern;
         private Timer? _flushTimer;
-        private IUtf8Layout? _utf8Layout;
         private Encoding _encoding = new UTF8Encoding(false);
-        private byte[] _newLine = Array.Empty<byte>();
         private byte[] _footer = Array.Empty<byte>();
         private long _headerLength;
         private int _flushOnOrdinal;
@@ -121,6 +120,18 @@ namespace NLog.Targets.PyLog
         /// <remarks>Default: <c>false</c> (a process crash still never leaves a partial archive).</remarks>
         public bool SyncArchivesToDisk { get; set; }
 
+        /// <summary>
+        /// Several processes write the same <see cref="FileName"/> (two instances of a service sharing a
+        /// log folder): every line lands once and whole, exactly one process performs each roll and each
+        /// compression, archive names never collide, and retention never runs in two processes at once.
+        /// Every writer of the file must set it. Linux only; elsewhere it is refused at load.
+        /// </summary>
+        /// <remarks>
+        /// Default: <c>false</c>: a second process (or target) opening a file that a live one writes is
+        /// refused at initialization with an error naming it.
+        /// </remarks>
+        public bool ConcurrentWrites { get; set; }
+
         /// <summary>Raised (on the logging thread) when lines are lost because the file could not be written.</summary>
         public event EventHandler<EventDroppedEventArgs>? EventDropped
         {
@@ -139,6 +150,7 @@ namespace NLog.Targets.PyLog
         {
             base.InitializeTarget();
             Utf8LayoutRenderer.ThrowIfInvalid(Layout);
+            ReleaseLocks();     // a failed earlier initialization
             var nullEvent = LogEventInfo.CreateNullEvent();
             string fileName = FileName is null ? string.Empty : RenderLogEvent(FileName, nullEvent);
             if (string.IsNullOrWhiteSpace(fileName))
@@ -153,42 +165,57 @@ namespace NLog.Targets.PyLog
                 throw new NLogConfigurationException("ArchiveFile: Encoding is required.");
 
             string activePath = FullPath(fileName);
+            if (Directory.Exists(activePath))
+                throw Invalid(nameof(FileName), "names a directory, not a file", activePath);
+            if (ConcurrentWrites && !LinuxFile.IsSupported)
+                throw Invalid(nameof(ConcurrentWrites), "is supported on Linux only, not on " + RuntimeInformation.OSDescription, "true");
             string archiveName = ArchiveFileName is null ? string.Empty : RenderLogEvent(ArchiveFileName, nullEvent);
             _pattern = null;
             if (archiveName.Length > 0)
-                _pattern = ValidatePattern(ArchiveFilePattern.Parse(FullPath(archiveName), nameof(ArchiveFileName)), activePath);
+                _pattern = ArchiveFilePattern.Parse(FullPath(archiveName), nameof(ArchiveFileName)).ValidateFor(activePath, ArchiveAboveSize);
             else if (ArchiveAboveSize > 0 || MaxArchiveFiles > 0 || MaxArchiveDays > 0 || MaxTotalArchiveBytes > 0)
                 throw new NLogConfigurationException("ArchiveFile: ArchiveFileName is required when ArchiveAboveSize, MaxArchiveFiles, MaxArchiveDays or MaxTotalArchiveBytes is set.");
 
             _encoding = Encoding;
-            _utf8Layout = _encoding.CodePage == Encoding.UTF8.CodePage ? Layout as IUtf8Layout : null;
-            _newLine = _encoding.GetBytes(LineEnding.NewLineCharacters);
+            _renderer = new LineRenderer(Layout, _encoding, LineEnding.NewLineCharacters);
             _footer = Footer is null ? Array.Empty<byte>() : _encoding.GetBytes(RenderLogEvent(Footer, nullEvent) + LineEnding.NewLineCharacters);
             _flushOnOrdinal = (FlushOnLevel ?? LogLevel.Off).Ordinal;
             _pending = new LineBuffer(BufferSize + 1024);
             Array.Clear(_pendingByLevel);
             _failing = false;
-            _file = new ActiveFile(activePath);
 
+            Register(activePath, throwOnRefusal: true);
+            var rollLock = _registration?.RollLock;
+            _file = new ActiveFile(activePath, rollLock);
             _worker = null;
             _roller = null;
-            if (_pattern != null)
+            rollLock?.EnterExclusive();    // start-up recovery and the first header run in one process at a time
+            try
             {
-                var retention = new ArchiveRetention(_pattern, MaxArchiveFiles, MaxArchiveDays, MaxTotalArchiveBytes, Clock, this);
-                _worker = new ArchiveWorker(retention, CompressionLevel, SyncArchivesToDisk, this);
-                _roller = new ArchiveRoller(_pattern, _worker, Clock, activePath, this);
-                try
+                if (_pattern != null)
                 {
-                    _roller.Recover();
+                    var retention = new ArchiveRetention(_pattern, MaxArchiveFiles, MaxArchiveDays, MaxTotalArchiveBytes, Clock, this);
+                    _worker = new ArchiveWorker(retention, CompressionLevel, SyncArchivesToDisk, _registration?.WorkerRollLock, this);
+                    _roller = new ArchiveRoller(_pattern, _worker, Clock, activePath, rollLock, this);
+                    try
+                    {
+                        _roller.Recover();
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        InternalLogger.Warn(ex, "{0}: Start-up recovery of '{1}' failed; logging continues", this, activePath);
+                    }
+                    _worker.EnqueueRetention();
                 }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    InternalLogger.Warn(ex, "{0}: Start-up recovery of '{1}' failed; logging continues", this, activePath);
-                }
-                _worker.EnqueueRetention();
+                OpenFile();
             }
-
-            OpenFile();
+            catch
+            {
+                rollLock?.Exit();
+                ReleaseLocks();     // a target that failed to start holds no file
+                throw;
+            }
+            rollLock?.Exit();
             if (FlushIntervalMilliseconds > 0)
                 _flushTimer = new Timer(static state => ((ArchiveFileTarget)state!).OnFlushTimer(), this, FlushIntervalMilliseconds, FlushIntervalMilliseconds);
         }
@@ -241,11 +268,12 @@ namespace NLog.Targets.PyLog
             lock (SyncRoot)
             {
                 WritePending();
-                CloseFile();
+                CloseFile(writeFooter: !ConcurrentWrites);  // with other writers the file is not finished
                 _file = null;   // a timer tick that was already waiting for the lock now finds nothing to do
             }
             if (_worker != null && !_worker.WaitIdle(s_closeTimeout))
                 InternalLogger.Warn("{0}: Archive compression still running after {1}; it resumes at the next start-up", this, s_closeTimeout);
+            ReleaseLocks();
             base.CloseTarget();
         }
 
@@ -255,7 +283,7 @@ namespace NLog.Targets.PyLog
             int mark = pending.Count;
             try
             {
-                RenderLine(logEvent, pending);
+                _renderer!.Render(logEvent, pending);
             }
             catch (Exception ex)
             {
@@ -275,38 +303,6 @@ namespace NLog.Targets.PyLog
             _pendingByLevel[ordinal]++;
             if (ordinal >= _flushOnOrdinal || pending.Count >= BufferSize)
                 WritePending();
-        }
-
-        private void RenderLine(LogEventInfo logEvent, LineBuffer pending)
-        {
-            if (_utf8Layout != null)
-            {
-                _utf8Layout.RenderUtf8(logEvent, pending);
-            }
-            else
-            {
-                var builder = _builder;
-                builder.Clear();
-                Layout.Render(logEvent, builder);
-                int length = builder.Length;
-                var output = pending.GetSpan(_encoding.GetMaxByteCount(length));
-                ReadOnlySpan<char> chars = default;
-                foreach (var chunk in builder.GetChunks())
-                {
-                    if (chunk.Length == length)
-                        chars = chunk.Span;     // the usual case: a reused builder holds one chunk
-                    break;
-                }
-                if (chars.Length != length)
-                {
-                    if (_chars.Length < length)
-                        _chars = new char[Math.Max(length, _chars.Length * 2)];
-                    builder.CopyTo(0, _chars, 0, length);
-                    chars = new ReadOnlySpan<char>(_chars, 0, length);
-                }
-                pending.Advance(_encoding.GetBytes(chars, output));
-            }
-            pending.Write(_newLine);
         }
 
         private void RollIfPeriodEnded()
@@ -329,9 +325,19 @@ namespace NLog.Targets.PyLog
 
         private void Roll()
         {
-            CloseFile();
-            _roller!.TryArchive();
-            OpenFile();
+            var file = _file!;
+            if (!file.BeginRoll())
+                return;     // another process has rolled it; the lines go to the new file
+            try
+            {
+                CloseFile(writeFooter: true);
+                _roller!.TryArchive();
+                OpenFile();
+            }
+            finally
+            {
+                file.EndRoll();
+            }
         }
 
         private void OnFlushTimer()
@@ -362,7 +368,7 @@ namespace NLog.Targets.PyLog
             var file = _file;
             try
             {
-                if (!file.IsOpen || !file.StillExists())
+                if (!file.IsOpen || (!file.IsShared && !file.StillExists()))
                 {
                     if (!file.IsOpen && Environment.TickCount64 < _nextReopenTicks)
                     {
@@ -397,6 +403,8 @@ namespace NLog.Targets.PyLog
             var file = _file!;
             try
             {
+                if (_registration is null)
+                    Register(file.Path, throwOnRefusal: false);
                 file.Open();
                 if (file.Length == 0 && Header != null)
                 {
@@ -421,13 +429,13 @@ namespace NLog.Targets.PyLog
             }
         }
 
-        private void CloseFile()
+        private void CloseFile(bool writeFooter)
         {
             if (_file is null || !_file.IsOpen)
                 return;
             try
             {
-                if (_footer.Length > 0)
+                if (writeFooter && _footer.Length > 0)
                     _file.Write(_footer);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
@@ -469,20 +477,37 @@ namespace NLog.Targets.PyLog
             return total;
         }
 
-        private ArchiveFilePattern ValidatePattern(ArchiveFilePattern pattern, string activePath)
+        /// <summary>
+        /// Takes <c>FileName.lock</c> (and, with <see cref="ConcurrentWrites"/>, the roll locks). A writer
+        /// that does not fit is refused: at initialization with the configuration error, later (the
+        /// folder could not be created at start-up) with an <see cref="IOException"/> that drops the lines.
+        /// </summary>
+        private void Register(string activePath, bool throwOnRefusal)
         {
-            if (ArchiveAboveSize > 0 && !pattern.HasIndex)
-                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName needs %i when ArchiveAboveSize is set, so that several archives of one period get distinct names.");
-            if (!pattern.HasDate && ArchiveAboveSize == 0)
-                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName has no %d{...} and ArchiveAboveSize is 0, so the file would never roll; add %d{...} or set ArchiveAboveSize.");
-            string activeName = Path.GetFileName(activePath);
-            if ((pattern.TryMatch(activeName, out _, out _) || pattern.TryMatchUncompressed(activeName, out _, out _)) && PathsEqual(pattern.Directory, Path.GetDirectoryName(activePath) + Path.DirectorySeparatorChar))
-                throw new NLogConfigurationException("ArchiveFile: ArchiveFileName matches FileName '" + activePath + "'; retention would delete the active file.");
-            return pattern;
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(activePath)!);
+                _registration = WriterRegistration.TryAcquire(activePath, ConcurrentWrites, out string refusal);
+                if (_registration is null && throwOnRefusal)
+                    throw Invalid(nameof(FileName), refusal, activePath);
+                if (_registration is null)
+                    throw new IOException("ArchiveFile '" + Name + "': '" + activePath + "' " + refusal);
+            }
+            catch (Exception ex) when (throwOnRefusal && !ConcurrentWrites && (ex is IOException || ex is UnauthorizedAccessException))
+            {
+                // Single-process: as for the file itself, logging starts and the lock is taken when the folder can be written.
+                InternalLogger.Warn(ex, "{0}: Cannot create the lock file beside '{1}' yet", this, activePath);
+            }
         }
 
-        private static bool PathsEqual(string a, string b)
-            => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        private void ReleaseLocks()
+        {
+            _registration?.Dispose();
+            _registration = null;
+        }
+
+        private NLogConfigurationException Invalid(string property, string rule, string value)
+            => new NLogConfigurationException("ArchiveFile '" + Name + "': " + property + " " + rule + " (was '" + value + "')");
 
         private static string FullPath(string path) => Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path));
     }

@@ -9,6 +9,11 @@ namespace NLog.Targets.PyLog.Files
     /// <c>%i</c> within it, when the period ends, and what an earlier run left behind.
     /// The caller closes the active file before <see cref="TryArchive"/> and reopens it after.
     /// </summary>
+    /// <remarks>
+    /// With <c>ConcurrentWrites</c> other processes roll the same file, so the next <c>%i</c> is read
+    /// from the folder at every roll (under the roll lock, so two rolls never pick one name), and an
+    /// archive is claimed for compression before the lock is released.
+    /// </remarks>
     internal sealed class ArchiveRoller
     {
         private readonly ArchiveFilePattern _pattern;
@@ -16,11 +21,13 @@ namespace NLog.Targets.PyLog.Files
         private readonly TimeProvider _clock;
         private readonly TimeZoneInfo _zone;
         private readonly string _activePath;
+        private readonly RollLock? _rollLock;     // ConcurrentWrites: held exclusively by the caller around Recover and TryArchive
         private readonly object _owner;
         private int _nextIndex = 1;
 
-        public ArchiveRoller(ArchiveFilePattern pattern, ArchiveWorker worker, TimeProvider clock, string activePath, object owner)
+        public ArchiveRoller(ArchiveFilePattern pattern, ArchiveWorker worker, TimeProvider clock, string activePath, RollLock? rollLock, object owner)
         {
+            _rollLock = rollLock;
             _pattern = pattern;
             _worker = worker;
             _clock = clock;
@@ -85,6 +92,8 @@ namespace NLog.Targets.PyLog.Files
         /// </summary>
         public bool TryArchive()
         {
+            if (_rollLock != null)
+                _nextIndex = Math.Max(_nextIndex, FindNextIndex(CurrentPeriod));
             string finalPath = _pattern.Format(CurrentPeriod, _nextIndex);
             string movedPath = _pattern.IsGzip ? ArchiveFilePattern.UncompressedName(finalPath) : finalPath;
             while (File.Exists(finalPath) || File.Exists(movedPath))
@@ -99,10 +108,14 @@ namespace NLog.Targets.PyLog.Files
                 movedPath = _pattern.IsGzip ? ArchiveFilePattern.UncompressedName(finalPath) : finalPath;
             }
 
+            FileStream? claim;
             try
             {
                 Directory.CreateDirectory(_pattern.Directory);
+                _rollLock?.AdvanceGeneration();     // before the move: a roller dying in between only makes the others reopen
                 File.Move(_activePath, movedPath);
+                ArchiveTestHooks.AfterRename?.Invoke(movedPath);
+                claim = _pattern.IsGzip ? ArchiveClaim.TryOpen(movedPath) : null;
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -111,35 +124,49 @@ namespace NLog.Targets.PyLog.Files
             }
 
             _nextIndex++;
-            if (_pattern.IsGzip)
-                _worker.EnqueueCompression(movedPath, finalPath);
+            if (claim != null)
+                _worker.EnqueueCompression(movedPath, finalPath, claim);
             else
                 _worker.EnqueueRetention();
             return true;
         }
 
+        /// <summary>
+        /// Finishes what a crash interrupted: every uncompressed archive that no live process has
+        /// claimed is compressed (its half-written <c>.gz.tmp</c> deleted first), or deleted when its
+        /// <c>.gz</c> is complete already.
+        /// </summary>
         private void ResumeCompressions()
         {
-            if (!Directory.Exists(_pattern.Directory))
+            if (!_pattern.IsGzip || !Directory.Exists(_pattern.Directory))
                 return;
             foreach (var file in new DirectoryInfo(_pattern.Directory).EnumerateFiles())
             {
-                string name = file.Name;
-                if (name.EndsWith(ArchiveWorker.TempSuffix, StringComparison.Ordinal)
-                    && _pattern.TryMatch(name.Substring(0, name.Length - ArchiveWorker.TempSuffix.Length), out _, out _))
+                if (!_pattern.TryMatchUncompressed(file.Name, out _, out _))
+                    continue;
+                var claim = ArchiveClaim.TryOpen(file.FullName);
+                if (claim is null)
+                    continue;   // another process compresses it
+                string finalPath = file.FullName + ".gz";
+                TryDelete(finalPath + ArchiveWorker.TempSuffix);
+                if (File.Exists(finalPath))
                 {
-                    TryDelete(file.FullName);   // a compression that a crash interrupted; its source is still there
+                    TryDelete(file.FullName);   // compressed and renamed, but the source survived a crash
+                    claim.Dispose();
+                }
+                else
+                {
+                    _worker.EnqueueCompression(file.FullName, finalPath, claim);
                 }
             }
             foreach (var file in new DirectoryInfo(_pattern.Directory).EnumerateFiles())
             {
-                if (_pattern.TryMatchUncompressed(file.Name, out _, out _))
+                string name = file.Name;
+                if (name.EndsWith(ArchiveWorker.TempSuffix, StringComparison.Ordinal)
+                    && _pattern.TryMatch(name.Substring(0, name.Length - ArchiveWorker.TempSuffix.Length), out _, out _)
+                    && !File.Exists(ArchiveFilePattern.UncompressedName(file.FullName.Substring(0, file.FullName.Length - ArchiveWorker.TempSuffix.Length))))
                 {
-                    string finalPath = file.FullName + ".gz";
-                    if (File.Exists(finalPath))
-                        TryDelete(file.FullName);   // compressed and renamed, but the source survived a crash
-                    else
-                        _worker.EnqueueCompression(file.FullName, finalPath);
+                    TryDelete(file.FullName);   // its source is gone: nobody can be writing it
                 }
             }
         }

@@ -16,7 +16,9 @@ namespace NLog.Targets.PyLog.Files
     /// Compression writes <c>name.gz.tmp</c>, optionally syncs it to disk, renames it to <c>name.gz</c> and only
     /// then deletes the uncompressed source. A process crash therefore leaves either the source
     /// (compressed again at the next start-up) or a complete archive, never a partial file under
-    /// the final name; with the sync on, so does a power loss.
+    /// the final name; with the sync on, so does a power loss. The source is read through its
+    /// <see cref="ArchiveClaim"/>, held until the source is deleted, so that with several processes
+    /// exactly one compresses each archive and a temporary file is deleted only by its claimant.
     /// </remarks>
     internal sealed class ArchiveWorker
     {
@@ -27,11 +29,13 @@ namespace NLog.Targets.PyLog.Files
         private readonly ArchiveRetention _retention;
         private readonly CompressionLevel _level;
         private readonly bool _flushToDisk;
+        private readonly RollLock? _rollLock;
         private readonly object _owner;
         private bool _running;
 
-        public ArchiveWorker(ArchiveRetention retention, CompressionLevel level, bool flushToDisk, object owner)
+        public ArchiveWorker(ArchiveRetention retention, CompressionLevel level, bool flushToDisk, RollLock? rollLock, object owner)
         {
+            _rollLock = rollLock;
             _retention = retention;
             _level = level;
             _flushToDisk = flushToDisk;
@@ -43,15 +47,16 @@ namespace NLog.Targets.PyLog.Files
 
         private int _compressionFailures;
 
-        public void EnqueueCompression(string source, string finalPath) => Enqueue(new WorkItem(source, finalPath, null, false));
+        /// <summary>Queues the compression of <paramref name="source"/>, already opened (claimed) as <paramref name="input"/>, which the worker closes.</summary>
+        public void EnqueueCompression(string source, string finalPath, FileStream input) => Enqueue(new WorkItem(source, finalPath, input, null, false));
 
         public void EnqueueRetention()
         {
             if (_retention.IsEnabled)
-                Enqueue(new WorkItem(null, null, null, true));
+                Enqueue(new WorkItem(null, null, null, null, true));
         }
 
-        public void EnqueueContinuation(AsyncContinuation continuation) => Enqueue(new WorkItem(null, null, continuation, false));
+        public void EnqueueContinuation(AsyncContinuation continuation) => Enqueue(new WorkItem(null, null, null, continuation, false));
 
         /// <summary>Waits until every queued item has run; false on timeout.</summary>
         public bool WaitIdle(TimeSpan timeout)
@@ -100,14 +105,14 @@ namespace NLog.Targets.PyLog.Files
 
                 try
                 {
-                    if (item.Source != null && item.FinalPath != null)
+                    if (item.Source != null && item.FinalPath != null && item.Input != null)
                     {
-                        Compress(item.Source, item.FinalPath);
-                        _retention.Apply();
+                        Compress(item.Source, item.FinalPath, item.Input);
+                        ApplyRetention();
                     }
                     else if (item.Retention)
                     {
-                        _retention.Apply();
+                        ApplyRetention();
                     }
                     else
                     {
@@ -122,27 +127,53 @@ namespace NLog.Targets.PyLog.Files
             }
         }
 
-        private void Compress(string source, string finalPath)
+        /// <summary>Retention holds the roll lock, so that processes sharing the file never delete in parallel.</summary>
+        private void ApplyRetention()
         {
-            string temp = finalPath + TempSuffix;
+            if (_rollLock is null)
+            {
+                _retention.Apply();
+                return;
+            }
+            _rollLock.EnterExclusive();
             try
             {
-                using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan))
-                using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
-                {
-                    using (var gzip = new GZipStream(output, _level, leaveOpen: true))
-                        input.CopyTo(gzip, 64 * 1024);
-                    output.Flush(flushToDisk: _flushToDisk);
-                }
-                File.Move(temp, finalPath, overwrite: true);
-                File.Delete(source);
-                InternalLogger.Debug("{0}: Compressed archive '{1}'", _owner, finalPath);
+                _retention.Apply();
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            finally
             {
-                Interlocked.Increment(ref _compressionFailures);
-                InternalLogger.Warn(ex, "{0}: Could not compress archive '{1}'; it stays uncompressed and is retried at the next start-up", _owner, source);
-                TryDelete(temp);
+                _rollLock.Exit();
+            }
+        }
+
+        private void Compress(string source, string finalPath, FileStream input)
+        {
+            string temp = finalPath + TempSuffix;
+            using (input)   // the claim: held until the source is gone or the attempt is given up
+            {
+                try
+                {
+                    using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+                    {
+                        using (var gzip = new GZipStream(output, _level, leaveOpen: true))
+                        {
+                            var hook = ArchiveTestHooks.DuringCompression;
+                            if (hook != null)
+                                CopyFirstBlockThenCall(input, gzip, output, hook, source);
+                            input.CopyTo(gzip, 64 * 1024);
+                        }
+                        output.Flush(flushToDisk: _flushToDisk);
+                    }
+                    File.Move(temp, finalPath, overwrite: true);
+                    File.Delete(source);
+                    InternalLogger.Debug("{0}: Compressed archive '{1}'", _owner, finalPath);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    Interlocked.Increment(ref _compressionFailures);
+                    InternalLogger.Warn(ex, "{0}: Could not compress archive '{1}'; it stays uncompressed and is retried at the next start-up", _owner, source);
+                    TryDelete(temp);
+                }
             }
         }
 
@@ -158,12 +189,23 @@ namespace NLog.Targets.PyLog.Files
             }
         }
 
+        private static void CopyFirstBlockThenCall(FileStream input, GZipStream gzip, FileStream output, Action<string> hook, string source)
+        {
+            var block = new byte[64 * 1024];
+            int read = input.Read(block, 0, block.Length);
+            gzip.Write(block, 0, read);
+            gzip.Flush();
+            output.Flush();
+            hook(source);
+        }
+
         private readonly struct WorkItem
         {
-            public WorkItem(string? source, string? finalPath, AsyncContinuation? continuation, bool retention)
+            public WorkItem(string? source, string? finalPath, FileStream? input, AsyncContinuation? continuation, bool retention)
             {
                 Source = source;
                 FinalPath = finalPath;
+                Input = input;
                 Continuation = continuation;
                 Retention = retention;
             }
@@ -171,6 +213,8 @@ namespace NLog.Targets.PyLog.Files
             public string? Source { get; }
 
             public string? FinalPath { get; }
+
+            public FileStream? Input { get; }
 
             public AsyncContinuation? Continuation { get; }
 

@@ -91,6 +91,15 @@ namespace NLog.Targets.PyLog
         /// <remarks>Default: <c>message</c>.</remarks>
         public string StreamField { get; set; } = "message";
 
+        /// <summary>
+        /// Plumelog's compressor mode (<c>plumelog.redis.compressor=true</c> on the server): each batch becomes one
+        /// list entry <c>{"length":n,"body":"…"}</c>, the LZ4-compressed JSON array of its records, as Plumelog's
+        /// Java client writes it; records addressed to <c>plume_log_list</c> go to <c>plume_log_list_compress</c>,
+        /// the only list such a server reads. Only with <c>DataType</c> <c>List</c>.
+        /// </summary>
+        /// <remarks>Default: <c>false</c>.</remarks>
+        public bool Compressor { get; set; }
+
         /// <summary>How long to wait for the connection to be made and for each batch's reply before retrying.</summary>
         /// <remarks>Default: <c>5000</c> ms.</remarks>
         public int TimeoutMilliseconds { get; set; } = 5000;
@@ -109,6 +118,8 @@ namespace NLog.Targets.PyLog
             if (!Enum.IsDefined(DataType))
                 throw ConfigurationErrors.Invalid(this, nameof(DataType), DataType, "must be List, Stream or Channel");
             ConfigurationErrors.RequireNotNegative(this, MaxLength, nameof(MaxLength));
+            if (Compressor && DataType != RedisDataType.List)
+                throw ConfigurationErrors.Invalid(this, nameof(Compressor), Compressor, "needs DataType List (Plumelog reads its compressed batches from a list)");
             if (string.IsNullOrEmpty(StreamField))
                 throw ConfigurationErrors.Invalid(this, nameof(StreamField), StreamField, "must not be empty");
             ConfigurationErrors.RequirePositive(this, TimeoutMilliseconds, nameof(TimeoutMilliseconds));
@@ -120,7 +131,8 @@ namespace NLog.Targets.PyLog
             // The connection is made on the first batch: nothing is acquired here.
             var connection = new RedisConnection(options, Database, string.IsNullOrEmpty(SslCaCertificateFile) ? null : SslCaCertificateFile, OnConnectionEvent);
             var sender = new RedisBatchSender(DataType, MaxLength, StreamField);
-            var transport = new RedisTransport(this, connection, sender, Key, Utf8LayoutRenderer.Unwrap(Layout), TimeSpan.FromMilliseconds(TimeoutMilliseconds));
+            var envelope = Compressor ? new PlumelogEnvelope() : null;
+            var transport = new RedisTransport(this, connection, sender, envelope, Key, Utf8LayoutRenderer.Unwrap(Layout), TimeSpan.FromMilliseconds(TimeoutMilliseconds));
             _transport = transport;
             InternalLogger.Info("{0}: writing to Redis {1} ({2} '{3}')", this, connection.Description, DataType, Key);
             return transport;

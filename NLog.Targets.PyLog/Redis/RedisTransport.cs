@@ -17,6 +17,7 @@ namespace NLog.Targets.PyLog.Redis
         private readonly RedisTarget _target;
         private readonly RedisConnection _connection;
         private readonly RedisBatchSender _sender;
+        private readonly PlumelogEnvelope? _envelope;
         private readonly Layout _key;
         private readonly string? _fixedKey;
         private readonly Layout _payloadLayout;
@@ -24,8 +25,9 @@ namespace NLog.Targets.PyLog.Redis
         private readonly ArrayBufferWriter<byte> _scratch = new ArrayBufferWriter<byte>(1024);
         private int _fatalFailureLogged;
 
-        public RedisTransport(RedisTarget target, RedisConnection connection, RedisBatchSender sender, Layout key, Layout payloadLayout, TimeSpan timeout)
+        public RedisTransport(RedisTarget target, RedisConnection connection, RedisBatchSender sender, PlumelogEnvelope? envelope, Layout key, Layout payloadLayout, TimeSpan timeout)
         {
+            _envelope = envelope;
             _target = target;
             _connection = connection;
             _sender = sender;
@@ -55,7 +57,8 @@ namespace NLog.Targets.PyLog.Redis
             {
                 var database = await _connection.GetDatabaseAsync(_timeout, cancellationToken).ConfigureAwait(false);
                 // A bound of our own per batch: the client's async timeout applies per command and only when it checks its queue.
-                await _sender.SendAsync(database, batch).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+                var send = _envelope is null ? _sender.SendAsync(database, batch) : _envelope.SendAsync(database, batch);
+                await send.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (RedisFailures.IsTlsFailure(ex) || RedisFailures.IsAuthenticationFailure(ex))
             {
