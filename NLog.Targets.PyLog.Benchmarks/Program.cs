@@ -7,6 +7,14 @@ namespace NLog.Targets.PyLog.Benchmarks
     {
         public static void Main(string[] args)
         {
+            // Stopwatch side-by-side runs that need one process and alternating rounds, outside BenchmarkDotNet.
+            if (args.Length > 0 && args[0] == "kafka-side-by-side")
+            {
+                int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+                int events = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200_000;
+                System.Console.WriteLine(Kafka.KafkaSideBySide.Run(rounds, events));
+                return;
+            }
             // Direct entry for the Stopwatch side-by-side of the Redis target (no BenchmarkDotNet child process):
             // dotnet run -c Release --project NLog.Targets.PyLog.Benchmarks -- redis-plumelog [rounds] [events]
             if (args.Length > 0 && args[0] == "redis-plumelog")

@@ -447,23 +447,14 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             StringAssert.Contains(message, "libsasl2.so.3: cannot open shared object file");
         }
 
-        private static LogFactory CreateFactory(string xml)
-        {
-            return new LogFactory().Setup()
-                .SetupExtensions(e => e.RegisterAssembly(typeof(KafkaTarget).Assembly))
-                .LoadConfigurationFromXml(xml)
-                .LogFactory;
-        }
+        private static LogFactory CreateFactory(string xml) => KafkaTestConfig.CreateFactory(xml);
 
+        /// <summary>A Kafka target that sends quickly (lingerMilliseconds 10 unless given, linger.ms 1).</summary>
         private static string KafkaXml(string name, KafkaMockCluster cluster, string topic, string? key = null, string attributes = "", string inner = "")
         {
-            return "<nlog throwConfigExceptions='true'><targets>" +
-                $"<target type='Kafka' name='{name}' bootstrapServers='{cluster.BootstrapServers}' topic='{topic}' " +
-                (attributes.Contains("lingerMilliseconds") ? string.Empty : "lingerMilliseconds='10' ") +
-                (key is null ? string.Empty : $"key='{key}' ") + attributes + ">" +
-                "<producerConfig name='linger.ms' value='1' />" + inner +
-                "</target></targets>" +
-                $"<rules><logger name='*' minlevel='Trace' writeTo='{name}' /></rules></nlog>";
+            return KafkaTestConfig.Xml(name, cluster, topic, key,
+                (attributes.Contains("lingerMilliseconds") ? string.Empty : "lingerMilliseconds='10' ") + attributes,
+                "<producerConfig name='linger.ms' value='1' />" + inner);
         }
 
         private static string AllMessages(Exception ex)

@@ -50,6 +50,7 @@ namespace NLog.Targets.PyLog.Tests.Support
         public const int ErrMessageTooLarge = 10;
         public const int ErrNotEnoughReplicas = 19;
         public const int ErrTopicAuthorizationFailed = 29;
+        public const int ErrInvalidRecord = 87;
 
         private IntPtr _rk;
         private IntPtr _cluster;
@@ -117,6 +118,21 @@ namespace NLog.Targets.PyLog.Tests.Support
                 Check(rd_kafka_mock_broker_set_up(_cluster, id), "rd_kafka_mock_broker_set_up");
         }
 
+        /// <summary>Disconnects one broker (ids are 1..<see cref="BrokerCount"/>) and refuses its new connections.</summary>
+        public void BrokerDown(int brokerId) => Check(rd_kafka_mock_broker_set_down(_cluster, brokerId), "rd_kafka_mock_broker_set_down");
+
+        public void BrokerUp(int brokerId) => Check(rd_kafka_mock_broker_set_up(_cluster, brokerId), "rd_kafka_mock_broker_set_up");
+
+        /// <summary>
+        /// Moves the leadership of a partition to <paramref name="brokerId"/>; clients learn it from a
+        /// NOT_LEADER_OR_FOLLOWER answer of the old leader and a metadata refresh.
+        /// </summary>
+        public void SetPartitionLeader(string topic, int partition, int brokerId)
+            => Check(rd_kafka_mock_partition_set_leader(_cluster, topic, partition, brokerId), "rd_kafka_mock_partition_set_leader");
+
+        /// <summary>Drops every error pushed with <see cref="PushRequestErrors"/> and not consumed yet.</summary>
+        public void ClearRequestErrors(short apiKey) => rd_kafka_mock_clear_request_errors(_cluster, apiKey);
+
         /// <summary>The next <paramref name="errors"/>.Length requests of <paramref name="apiKey"/> fail with these codes, in order.</summary>
         public void PushRequestErrors(short apiKey, params int[] errors)
         {
@@ -126,6 +142,19 @@ namespace NLog.Targets.PyLog.Tests.Support
         public void SetTopicError(string topic, int error)
         {
             rd_kafka_mock_topic_set_error(_cluster, topic, error);
+        }
+
+        /// <summary>
+        /// Puts a client into librdkafka's fatal state, as a real fatal error of an idempotent producer
+        /// would (<c>rd_kafka_test_fatal_error</c>); the client refuses every message from then on.
+        /// </summary>
+        public static void RaiseFatalError(Confluent.Kafka.IClient client, int error)
+        {
+            // Confluent.Kafka keeps the rd_kafka_t* in Handle.LibrdkafkaHandle (internal).
+            var property = typeof(Confluent.Kafka.Handle).GetProperty("LibrdkafkaHandle", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+                ?? throw new InvalidOperationException("Confluent.Kafka.Handle.LibrdkafkaHandle not found (Confluent.Kafka changed its internals)");
+            var handle = (SafeHandle)property.GetValue(client.Handle)!;
+            Check(rd_kafka_test_fatal_error(handle.DangerousGetHandle(), error, "raised by the test"), "rd_kafka_test_fatal_error");
         }
 
         public void Dispose()
@@ -180,6 +209,15 @@ namespace NLog.Targets.PyLog.Tests.Support
 
         [DllImport(Lib)]
         private static extern int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
+
+        [DllImport(Lib)]
+        private static extern int rd_kafka_test_fatal_error(IntPtr rk, int err, string reason);
+
+        [DllImport(Lib)]
+        private static extern int rd_kafka_mock_partition_set_leader(IntPtr cluster, string topic, int partition, int brokerId);
+
+        [DllImport(Lib)]
+        private static extern void rd_kafka_mock_clear_request_errors(IntPtr cluster, short apiKey);
 
         [DllImport(Lib)]
         private static extern void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, UIntPtr count, int[] errors);

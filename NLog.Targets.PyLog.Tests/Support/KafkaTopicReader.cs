@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Text;
 using Confluent.Kafka;
 
@@ -81,6 +82,75 @@ namespace NLog.Targets.PyLog.Tests.Support
                     settleUntil = clock.Elapsed + TimeSpan.FromMilliseconds(300);
             }
             consumer.Close();
+            return records;
+        }
+    }
+
+    /// <summary>
+    /// Reads a topic with <c>kcat</c> (Debian's package, a client independent of the one under test):
+    /// every partition from its beginning to its current end, one record per line.
+    /// </summary>
+    internal static class KcatReader
+    {
+        private const string Kcat = "/usr/bin/kcat";
+
+        /// <summary>
+        /// Reads the topic again and again until it holds at least <paramref name="expected"/> records or
+        /// <paramref name="timeout"/> passed, then once more (to see anything that arrived late); returns that last read.
+        /// </summary>
+        public static List<KafkaRecord> Read(string bootstrapServers, string topic, int expected, TimeSpan timeout)
+        {
+            if (!File.Exists(Kcat))
+                throw new InvalidOperationException("Prerequisite missing: " + Kcat + " (Debian package kcat; build.cake installs it).");
+            var clock = Stopwatch.StartNew();
+            var records = ReadOnce(bootstrapServers, topic);
+            while (records.Count < expected && clock.Elapsed < timeout)
+            {
+                System.Threading.Thread.Sleep(200);
+                records = ReadOnce(bootstrapServers, topic);
+            }
+            System.Threading.Thread.Sleep(300);
+            return ReadOnce(bootstrapServers, topic);
+        }
+
+        /// <summary>One read of a single partition to its current end (it must have a reachable leader).</summary>
+        public static List<KafkaRecord> ReadPartition(string bootstrapServers, string topic, int partition) => ReadOnce(bootstrapServers, topic, partition);
+
+        private static List<KafkaRecord> ReadOnce(string bootstrapServers, string topic, int? partition = null)
+        {
+            var start = new ProcessStartInfo(Kcat)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                StandardOutputEncoding = Encoding.UTF8,
+            };
+            foreach (var argument in new[] { "-C", "-b", bootstrapServers, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p\t%o\t%k\t%s\n" })
+                start.ArgumentList.Add(argument);
+            if (partition is int only)
+            {
+                start.ArgumentList.Add("-p");
+                start.ArgumentList.Add(only.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + Kcat);
+            var stderr = process.StandardError.ReadToEndAsync();
+            var records = new List<KafkaRecord>();
+            string? line;
+            while ((line = process.StandardOutput.ReadLine()) != null)
+            {
+                var fields = line.Split('\t', 4);
+                if (fields.Length < 4)
+                    continue;
+                records.Add(new KafkaRecord(int.Parse(fields[0]), long.Parse(fields[1]), fields[2].Length == 0 ? null : fields[2], fields[3],
+                    new Dictionary<string, string>(), default));
+            }
+            if (!process.WaitForExit(60000))
+            {
+                process.Kill();
+                throw new InvalidOperationException("kcat did not finish reading " + topic + " within 60 s");
+            }
+            if (process.ExitCode != 0)
+                throw new InvalidOperationException("kcat exited with " + process.ExitCode + ": " + stderr.Result);
             return records;
         }
     }

@@ -58,14 +58,16 @@ namespace NLog.Targets.PyLog.Core
             _retryCount = owner.RetryCount;
             _retryDelayMilliseconds = owner.RetryDelayMilliseconds;
             _maxRetryDelayMilliseconds = owner.MaxRetryDelayMilliseconds;
-            _batchCapacity = Math.Min(_maxEvents, 4096);
+            // Small at first (NetworkBatch grows): a transport with many batches in flight need not hold BatchSize slots for each.
+            _batchCapacity = Math.Min(_maxEvents, 256);
             _slots = new SemaphoreSlim(owner.MaxBatchesInFlight, owner.MaxBatchesInFlight);
             _lingerTimer = new Timer(static state => ((BatchPipeline<TItem>)state!).OnLingerElapsed(), this, Timeout.Infinite, Timeout.Infinite);
+            transport.BecameUnreachable = ReleaseWaitersThatStopWhenDown;
         }
 
         public long BufferedCount => Volatile.Read(ref _buffered);
 
-        public bool IsServerDown => Volatile.Read(ref _consecutiveFailures) > 0;
+        public bool IsServerDown => Volatile.Read(ref _consecutiveFailures) > 0 || _transport.IsUnreachable;
 
         /// <summary>
         /// Whether a flush stops waiting once the server is known down: only when retries are
@@ -312,6 +314,7 @@ namespace NLog.Targets.PyLog.Core
             _open = null;
             try
             {
+                await _transport.WaitForRoomAsync(batch.Count, batch.Bytes, _closing.Token).ConfigureAwait(false);
                 await _slots.WaitAsync(_closing.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -536,6 +539,11 @@ namespace NLog.Targets.PyLog.Core
         private void OnAttemptFailed()
         {
             Interlocked.Increment(ref _consecutiveFailures);
+            ReleaseWaitersThatStopWhenDown();
+        }
+
+        private void ReleaseWaitersThatStopWhenDown()
+        {
             List<TaskCompletionSource<bool>>? done;
             lock (_stateLock)
                 done = TakeWaiters(all: false);

@@ -28,6 +28,24 @@ namespace NLog.Targets.PyLog.Core
         {
         }
 
+        /// <summary>
+        /// True while the transport knows its server cannot be reached although no send has failed
+        /// yet (its client holds the messages and waits, as librdkafka does with every broker down).
+        /// Read like a failed attempt: a flush with unbounded retries answers at once.
+        /// </summary>
+        public virtual bool IsUnreachable => false;
+
+        /// <summary>Set by the pipeline: the transport calls it when <see cref="IsUnreachable"/> turns true.</summary>
+        internal Action? BecameUnreachable { get; set; }
+
+        /// <summary>
+        /// Completes when the transport has room for a batch of <paramref name="events"/> events and
+        /// <paramref name="bytes"/> bytes more on top of what is in flight. Awaited by the writer
+        /// before a batch takes a send slot, so a transport that bounds its in-flight messages (not
+        /// batches) holds the writer, and new events wait in NLog's queue. Default: always room.
+        /// </summary>
+        public virtual System.Threading.Tasks.ValueTask WaitForRoomAsync(int events, long bytes, System.Threading.CancellationToken cancellationToken) => default;
+
         /// <summary>Releases the client within <paramref name="timeout"/>; never throws.</summary>
         public virtual void Close(TimeSpan timeout)
         {

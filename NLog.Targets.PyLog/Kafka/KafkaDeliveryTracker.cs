@@ -21,10 +21,14 @@ namespace NLog.Targets.PyLog.Kafka
         private readonly object _settleLock = new object();
         private bool _abandoned;
 
-        public KafkaDeliveryTracker(NetworkBatch<KafkaMessage> batch)
+        public KafkaDeliveryTracker(NetworkBatch<KafkaMessage> batch, KafkaInFlight inFlight)
         {
             _batch = batch;
+            InFlight = inFlight;
         }
+
+        /// <summary>The transport's count of messages awaiting their report.</summary>
+        public KafkaInFlight InFlight { get; }
 
         /// <summary>Completes when every produced message of the attempt has its report.</summary>
         public Task Completion => _done.Task;

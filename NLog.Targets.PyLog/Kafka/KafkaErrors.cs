@@ -15,8 +15,10 @@ namespace NLog.Targets.PyLog.Kafka
     {
         public static bool IsRetriable(Error error)
         {
+            // librdkafka's fatal state ends that producer, not the target: KafkaProducerHost builds a
+            // new one, which delivers the messages the old one failed.
             if (error.IsFatal)
-                return false;
+                return true;
             switch (error.Code)
             {
                 case ErrorCode.Local_MsgTimedOut:
@@ -39,6 +41,13 @@ namespace NLog.Targets.PyLog.Kafka
                 case ErrorCode.NotEnoughReplicasAfterAppend:
                 case ErrorCode.NetworkException:
                 case ErrorCode.KafkaStorageError:
+                case ErrorCode.Local_Fatal:
+                case ErrorCode.Local_Destroy:
+                // Idempotence bookkeeping: librdkafka resolves these itself (epoch bump, new producer
+                // id); when one reaches a delivery report, the message was not written.
+                case ErrorCode.OutOfOrderSequenceNumber:
+                case ErrorCode.UnknownProducerId:
+                case ErrorCode.InvalidProducerEpoch:
                     return true;
                 default:
                     return false;
@@ -61,7 +70,7 @@ namespace NLog.Targets.PyLog.Kafka
 
         public bool IsRetriable { get; }
 
-        /// <summary>librdkafka's fatal state (idempotent producer): the client cannot produce any more.</summary>
+        /// <summary>librdkafka's fatal state (idempotent producer): that client cannot produce any more (the target replaces it).</summary>
         public bool IsFatal { get; }
     }
 }

@@ -29,6 +29,9 @@ namespace NLog.Targets.PyLog.Kafka
 
         internal Timestamp Timestamp { get; }
 
+        /// <summary>Key and value bytes, counted against the in-flight bound.</summary>
+        internal int Size => Value.Length + (Key?.Length ?? 0);
+
         /// <summary>The attempt waiting for this message's delivery report; set before each produce.</summary>
         internal KafkaDeliveryTracker? Tracker { get; set; }
 

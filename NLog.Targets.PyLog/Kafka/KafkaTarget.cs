@@ -13,21 +13,24 @@ namespace NLog.Targets.PyLog
     /// a key for partitioning, headers, and the rendered layout as value.
     /// </summary>
     /// <remarks>
-    /// <para>A batch is produced in one go with a shared delivery handler, never one await per
-    /// message; it completes when librdkafka has reported on every message of it. Delivered
-    /// messages count as sent, permanent errors (message too large, unknown topic, authorization)
-    /// drop the message as <c>rejected</c>, and transient ones (timeouts, no leader, transport)
-    /// send the rest of the batch again with backoff. A full librdkafka queue waits for room.</para>
-    /// <para>librdkafka's <c>message.timeout.ms</c> defaults to 30 s here (not 300 s): a message that
-    /// cannot be delivered within it goes back to the target's retry loop, and closing the target
-    /// never waits longer than <see cref="PyLogNetworkTarget.CloseTimeoutMilliseconds"/>.</para>
-    /// <para>Delivery is at least once: a message that timed out in flight may have been written,
-    /// and is produced again. Set <c>enable.idempotence=true</c> through <see cref="ProducerConfig"/>
-    /// to let the broker drop such duplicates within one producer session.</para>
-    /// <para><see cref="AsyncTaskTarget.BatchSize"/> defaults to 2000 here: each batch is one
-    /// produce-and-wait-for-reports round, so larger batches amortize the broker round trip.
-    /// Because a batch is complete when it is produced, the target asks librdkafka to send it at
-    /// once (a 1 ms flush) instead of waiting <c>linger.ms</c> again.</para>
+    /// <para>Pipelined: a batch is produced in one go with a shared delivery handler, never one
+    /// await per message, and completes when librdkafka has reported on every message of it; up to
+    /// <see cref="PyLogNetworkTarget.MaxBatchesInFlight"/> batches (default here 1000) wait for
+    /// their reports at once while later ones are produced. An event counts as delivered only when
+    /// the broker acknowledged it (<c>acks=all</c>).</para>
+    /// <para>In flight at most librdkafka's queue: <c>queue.buffering.max.messages</c> (default
+    /// here 100000) and <c>queue.buffering.max.kbytes</c> (default here 65536, 64 MiB). While all
+    /// brokers are down that queue holds the events (<c>message.timeout.ms=0</c> here: nothing
+    /// expires); once it is full the writer waits and new events wait in NLog's queue
+    /// (<see cref="AsyncTaskTarget.QueueLimit"/>), beyond which they are counted as
+    /// <c>queue_full</c>. Reconnection after an outage is prompt (<c>reconnect.backoff.max.ms=1000</c>).</para>
+    /// <para>Idempotent produce (<c>enable.idempotence=true</c>, <c>acks=all</c>) is the default:
+    /// librdkafka's retries neither duplicate nor reorder a partition. A producer that enters
+    /// librdkafka's fatal state is replaced and what it failed is produced again.</para>
+    /// <para>Permanent errors (message too large, unknown topic, authorization, invalid record)
+    /// drop the message as <c>rejected</c>; transient ones send it again with the target's backoff.
+    /// Closing never waits past <see cref="PyLogNetworkTarget.CloseTimeoutMilliseconds"/>; what is
+    /// still undelivered then is counted as <c>shutdown</c>.</para>
     /// </remarks>
     [Target("Kafka")]
     public sealed class KafkaTarget : PyLogNetworkTarget
@@ -35,8 +38,10 @@ namespace NLog.Targets.PyLog
         /// <summary>Creates the target with its defaults.</summary>
         public KafkaTarget()
         {
-            // Each batch is one produce-and-await round; a larger one amortizes the broker round trip.
             BatchSize = 2000;
+            // Batches are only the unit of delivery accounting here; the in-flight bound is
+            // librdkafka's queue (KafkaInFlight), so allow enough of them to fill it.
+            MaxBatchesInFlight = 1000;
             Layout = KafkaDefaultLayout.Create();
         }
 
@@ -72,9 +77,15 @@ namespace NLog.Targets.PyLog
         /// librdkafka producer properties passed through as they are, <c>&lt;producerConfig name="..." value="..." /&gt;</c>:
         /// <c>acks</c>, <c>compression.type</c>, <c>linger.ms</c>, <c>security.protocol</c>, <c>sasl.*</c>, <c>ssl.*</c>, ...
         /// </summary>
-        /// <remarks>Default: none; the target sets <c>message.timeout.ms=30000</c>, <c>linger.ms=5</c>, <c>client.id=NLog.Targets.PyLog</c> unless given here.</remarks>
+        /// <remarks>Default: none; unless given here the target sets <c>enable.idempotence=true</c>, <c>acks=all</c>,
+        /// <c>message.timeout.ms=0</c> (<c>5000</c> when <c>RetryCount</c> is 0 or more), <c>queue.buffering.max.messages=100000</c>, <c>queue.buffering.max.kbytes=65536</c>,
+        /// <c>reconnect.backoff.ms=100</c>, <c>reconnect.backoff.max.ms=1000</c>, <c>linger.ms=5</c>, <c>client.id=NLog.Targets.PyLog</c>
+        /// (<c>acks</c> 0 or 1 given here turn the idempotence default off).</remarks>
         [ArrayParameter(typeof(KafkaProducerProperty), "producerConfig")]
         public IList<KafkaProducerProperty> ProducerConfig { get; } = new List<KafkaProducerProperty>();
+
+        /// <summary>The transport of the current initialization (tests reach the producer through it).</summary>
+        internal KafkaTransport? Transport { get; private set; }
 
         /// <inheritdoc/>
         private protected override NetworkTransport CreateTransport()
@@ -95,6 +106,8 @@ namespace NLog.Targets.PyLog
                     throw ConfigurationErrors.Invalid(this, nameof(ProducerConfig), string.Empty, "items need a name");
                 settings.Set(property.Name.Trim(), property.Resolve(settings.Secrets, this));
             }
+            if (RetryCount >= 0 && !settings.IsSet("message.timeout.ms"))
+                settings.Properties["message.timeout.ms"] = KafkaClientSettings.BoundedRetryMessageTimeoutMs;
             settings.Set("bootstrap.servers", bootstrapServers);
             settings.ApplyRequired();
             var headers = new KafkaHeader[Headers.Count];
@@ -117,7 +130,8 @@ namespace NLog.Targets.PyLog
             try
             {
                 // TargetWithContext wraps Layout; the wrapped one may render straight to UTF-8.
-                return new KafkaTransport(this, settings, topic, Key, Utf8LayoutRenderer.Unwrap(Layout), headers);
+                Transport = new KafkaTransport(this, settings, topic, Key, Utf8LayoutRenderer.Unwrap(Layout), headers);
+                return Transport;
             }
             catch (Exception ex) when (ex is ArgumentException || ex is KafkaException || ex is InvalidOperationException)
             {

@@ -12,12 +12,13 @@ namespace NLog.Targets.PyLog.Kafka
     /// <summary>
     /// The Kafka side of <see cref="KafkaTarget"/>: renders each event into a
     /// <see cref="KafkaMessage"/>, produces a batch in one go with a shared delivery handler and
-    /// completes the attempt when librdkafka has reported on every message of it.
+    /// completes the attempt when librdkafka has reported on every message of it. Many batches are
+    /// in flight at once (the target's <c>MaxBatchesInFlight</c>); what they hold together is
+    /// bounded by <see cref="KafkaInFlight"/> (librdkafka's queue limits).
     /// </summary>
     internal sealed class KafkaTransport : BatchTransport<KafkaMessage>
     {
         private static readonly Action<DeliveryReport<byte[]?, KafkaMessage>> s_onDelivery = OnDelivery;
-        private static readonly TimeSpan NudgeFlushTimeout = TimeSpan.FromMilliseconds(1);
 
         private readonly KafkaTarget _target;
         private readonly KafkaClientSettings _settings;
@@ -25,10 +26,10 @@ namespace NLog.Targets.PyLog.Kafka
         private readonly Layout? _key;
         private readonly Layout _valueLayout;
         private readonly KafkaHeader[] _headers;
-        private readonly bool _sendWithoutLinger;
         private readonly ArrayBufferWriter<byte> _scratch = new ArrayBufferWriter<byte>(1024);
         private readonly WarningLimiter _clientLogLimiter = new WarningLimiter();
-        private IProducer<byte[]?, KafkaMessage>? _producer;
+        private readonly KafkaInFlight _inFlight;
+        private readonly KafkaProducerHost _producer;
 
         /// <summary>Builds the producer; the options were validated by the target.</summary>
         public KafkaTransport(KafkaTarget target, KafkaClientSettings settings, Layout topic, Layout? key, Layout valueLayout, KafkaHeader[] headers)
@@ -39,13 +40,26 @@ namespace NLog.Targets.PyLog.Kafka
             _key = key;
             _valueLayout = valueLayout;
             _headers = headers;
-            _sendWithoutLinger = settings.LingerMs > 0;
-            _producer = new ProducerBuilder<byte[]?, KafkaMessage>(settings.Properties)
+            _inFlight = new KafkaInFlight(settings.MaxMessagesInFlight, settings.MaxBytesInFlight);
+            _producer = new KafkaProducerHost(target, () => new ProducerBuilder<byte[]?, KafkaMessage>(settings.Properties)
                 .SetValueSerializer(KafkaMessageSerializer.Instance)
                 .SetErrorHandler(OnClientError)
                 .SetLogHandler(OnClientLog)
-                .Build();
+                .Build());
         }
+
+        /// <summary>The producer's owner (tests raise librdkafka errors on its producer).</summary>
+        internal KafkaProducerHost Producer => _producer;
+
+        /// <summary>Messages produced and not yet reported on.</summary>
+        internal KafkaInFlight InFlight => _inFlight;
+
+        /// <inheritdoc/>
+        public override bool IsUnreachable => _inFlight.AllBrokersDown;
+
+        /// <inheritdoc/>
+        public override ValueTask WaitForRoomAsync(int events, long bytes, CancellationToken cancellationToken)
+            => _inFlight.WaitForRoomAsync(events, bytes, cancellationToken);
 
         /// <inheritdoc/>
         public override KafkaMessage Render(LogEventInfo logEvent, out int sizeBytes, out string? key)
@@ -86,8 +100,8 @@ namespace NLog.Targets.PyLog.Kafka
         /// <inheritdoc/>
         public override async Task SendAsync(NetworkBatch<KafkaMessage> batch, CancellationToken cancellationToken)
         {
-            var producer = _producer ?? throw new ObjectDisposedException(nameof(KafkaTarget), "The Kafka producer is closed.");
-            var tracker = new KafkaDeliveryTracker(batch);
+            var producer = _producer.Acquire();
+            var tracker = new KafkaDeliveryTracker(batch, _inFlight);
             try
             {
                 await ProduceAndWaitAsync(producer, batch, tracker, cancellationToken).ConfigureAwait(false);
@@ -119,15 +133,9 @@ namespace NLog.Targets.PyLog.Kafka
         /// <inheritdoc/>
         public override void Close(TimeSpan timeout)
         {
-            var producer = Interlocked.Exchange(ref _producer, null);
-            if (producer is null)
-                return;
-
             // Every batch has its outcome by now (the base gave up on what it could not deliver):
             // nothing left to wait for but librdkafka's own threads.
-            var dispose = Task.Run(producer.Dispose);
-            if (!dispose.Wait(timeout))
-                InternalLogger.Warn("{0}: the Kafka client did not shut down within {1} ms; leaving it to finish in the background", _target, (int)timeout.TotalMilliseconds);
+            _producer.Close(timeout);
         }
 
         private async Task ProduceAndWaitAsync(IProducer<byte[]?, KafkaMessage> producer, NetworkBatch<KafkaMessage> batch, KafkaDeliveryTracker tracker, CancellationToken cancellationToken)
@@ -162,7 +170,10 @@ namespace NLog.Targets.PyLog.Kafka
                         break;
                     }
                     if (error is null)
+                    {
+                        _inFlight.Produced(message.Size);
                         break;
+                    }
                     tracker.Release();
 
                     if (error.Code == ErrorCode.Local_QueueFull)
@@ -171,7 +182,7 @@ namespace NLog.Targets.PyLog.Kafka
                         await Task.Delay(Math.Min(1 << Math.Min(queueFullWaits++, 6), 50), cancellationToken).ConfigureAwait(false);
                         continue;
                     }
-                    if (!error.IsFatal && !KafkaErrors.IsRetriable(error))
+                    if (!KafkaErrors.IsRetriable(error))
                         batch.Reject(i, DropReasons.Rejected, new KafkaDeliveryException(error, 1, "Kafka refused the message"));
                     else
                         stopped = exception;
@@ -179,13 +190,9 @@ namespace NLog.Targets.PyLog.Kafka
                 }
             }
 
+            // No nudge past linger.ms: later batches are produced while this one waits, so librdkafka's
+            // linger fills its requests instead of delaying the writer.
             tracker.Release();
-            if (_sendWithoutLinger && !tracker.Completion.IsCompleted)
-            {
-                // The batch is complete: librdkafka's linger.ms would only delay it. librdkafka sends
-                // at once while a flush is in progress; a 1 ms flush is enough to start that.
-                producer.Flush(NudgeFlushTimeout);
-            }
             await tracker.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (stopped != null)
                 throw stopped;
@@ -219,16 +226,25 @@ namespace NLog.Targets.PyLog.Kafka
         private static void OnDelivery(DeliveryReport<byte[]?, KafkaMessage> report)
         {
             var message = report.Message?.Value;
-            message?.Tracker?.OnDeliveryReport(message.Index, report.Error);
+            var tracker = message?.Tracker;
+            if (tracker is null)
+                return;
+            tracker.InFlight.Reported(message!.Size, !report.Error.IsError);
+            tracker.OnDeliveryReport(message.Index, report.Error);
         }
 
         private void OnClientError(IProducer<byte[]?, KafkaMessage> producer, Error error)
         {
             var reason = _settings.Redact(error.Reason);
             if (error.IsFatal)
+            {
                 InternalLogger.Error("{0}: Kafka client fatal error {1}: {2}", _target, error.Code, reason);
-            else
-                ClientLogRateLimited(LogLevel.Warn, "Kafka client error", error.Code.ToString(), reason);
+                _producer.OnFatalError(producer);
+                return;
+            }
+            if (error.Code == ErrorCode.Local_AllBrokersDown && _inFlight.OnAllBrokersDown())
+                BecameUnreachable?.Invoke();
+            ClientLogRateLimited(LogLevel.Warn, "Kafka client error", error.Code.ToString(), reason);
         }
 
         private void OnClientLog(IProducer<byte[]?, KafkaMessage> producer, LogMessage log)
