@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Threading;
 using NLog.Common;
-using NLog.Config;
 using NLog.Layouts;
 using NLog.Targets.PyLog.Core;
 using NLog.Targets.PyLog.DiskBuffer;
