@@ -301,7 +301,8 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         /// <summary>Waits for every outcome, shuts the factory down, reads the topic back with kcat: each event exactly once, nothing dropped.</summary>
         private static List<KafkaRecord> AssertEveryEventDeliveredOnce(KafkaMockCluster cluster, string topic, int logged, MetricCollector metrics, LogFactory factory, string scenario)
         {
-            Poll.Until(() => metrics.Sent + DroppedTotal(metrics) >= logged, "every logged event has its outcome", 120000);
+            Poll.Until(() => metrics.Sent + DroppedTotal(metrics) >= logged, "every logged event has its outcome", 120000,
+                () => $"{scenario}: logged {logged}, sent {metrics.Sent}, dropped {DroppedTotal(metrics)}, on the topic {KcatReader.Read(cluster.BootstrapServers, topic, logged, TimeSpan.FromSeconds(5)).Count}");
             var records = KcatReader.Read(cluster.BootstrapServers, topic, logged, ReadTimeout);
             factory.Shutdown();
 
