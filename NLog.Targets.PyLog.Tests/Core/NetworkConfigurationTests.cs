@@ -17,6 +17,7 @@ namespace NLog.Targets.PyLog.Tests.Core
         [DataRow("retryDelayMilliseconds", "-1")]
         [DataRow("maxRetryDelayMilliseconds", "10")]
         [DataRow("closeTimeoutMilliseconds", "-1")]
+        [DataRow("closeTimeoutMilliseconds", "2147483647")]
         [DataRow("queueLimit", "0")]
         public void Invalid_value_fails_at_load_naming_the_property(string property, string value)
         {

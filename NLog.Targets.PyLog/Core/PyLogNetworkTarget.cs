@@ -83,8 +83,11 @@ namespace NLog.Targets.PyLog.Core
         /// and counts the rest as <c>shutdown</c> drops. The network targets of one configuration
         /// close within one such window together, not one after the other.
         /// </summary>
-        /// <remarks>Default: <c>5000</c> ms.</remarks>
+        /// <remarks>Default: <c>5000</c> ms; at most <c>300000</c> (a host's own shutdown never waits longer).</remarks>
         public int CloseTimeoutMilliseconds { get; set; } = 5000;
+
+        /// <summary>The largest accepted <see cref="CloseTimeoutMilliseconds"/>: larger values hung shutdown behind a dead server.</summary>
+        internal const int MaxCloseTimeoutMilliseconds = 300_000;
 
         /// <summary>Raised when events are lost (also counted in <c>pylog.events.dropped</c>), per level and reason with a count.</summary>
         public event EventHandler<EventDroppedEventArgs>? EventDropped
@@ -128,6 +131,8 @@ namespace NLog.Targets.PyLog.Core
             if (MaxRetryDelayMilliseconds < RetryDelayMilliseconds)
                 throw ConfigurationErrors.Invalid(this, nameof(MaxRetryDelayMilliseconds), MaxRetryDelayMilliseconds, "must be at least RetryDelayMilliseconds");
             ConfigurationErrors.RequireNotNegative(this, CloseTimeoutMilliseconds, nameof(CloseTimeoutMilliseconds));
+            if (CloseTimeoutMilliseconds > MaxCloseTimeoutMilliseconds)
+                throw ConfigurationErrors.Invalid(this, nameof(CloseTimeoutMilliseconds), CloseTimeoutMilliseconds, "must be at most " + MaxCloseTimeoutMilliseconds + " (5 minutes)");
 
             base.InitializeTarget();
             Utf8LayoutRenderer.ThrowIfInvalid(Layout);

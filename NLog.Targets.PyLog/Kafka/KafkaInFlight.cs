@@ -81,7 +81,9 @@ namespace NLog.Targets.PyLog.Kafka
                 var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _pendingEvents = events;
                 _pendingBytes = bytes;
-                Volatile.Write(ref _waiter, waiter);
+                // A full fence (not a release store): the counters read next must not be read before
+                // the waiter is visible to the reporting thread, or both sides miss each other.
+                Interlocked.Exchange(ref _waiter, waiter);
                 if (HasRoom(events, bytes))
                     break;
                 await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
