@@ -99,18 +99,7 @@ namespace NLog.Targets.PyLog.Tests.Redis
 
             public void Dispose()
             {
-                try
-                {
-                    if (!_process.HasExited)
-                    {
-                        _process.Kill();
-                        _process.WaitForExit(10_000);
-                    }
-                }
-                catch (InvalidOperationException)
-                {
-                }
-                _process.Dispose();
+                ChildProcess.KillAndDispose(_process);
                 try
                 {
                     Directory.Delete(_folder, true);

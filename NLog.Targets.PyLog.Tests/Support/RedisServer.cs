@@ -65,19 +65,7 @@ namespace NLog.Targets.PyLog.Tests.Support
             _process = null;
             if (process is null)
                 return;
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                    process.WaitForExit(10_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // already gone
-            }
-            process.Dispose();
+            ChildProcess.KillAndDispose(process);
         }
 
         /// <summary>Starts the server again on the same port (after <see cref="Kill"/>).</summary>
