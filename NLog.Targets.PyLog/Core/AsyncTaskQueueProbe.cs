@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
 using NLog.Common;
 using NLog.Targets.Wrappers;
 
@@ -10,7 +12,9 @@ namespace NLog.Targets.PyLog.Core
     /// Reaches the request queue that <see cref="AsyncTaskTarget"/> keeps private
     /// (<c>_requestQueue</c>, an <c>AsyncRequestQueueBase</c>): its <c>LogEventDropped</c> event
     /// (overflow discards, counted as <c>queue_full</c>), its <c>Count</c> (the queue gauge) and
-    /// its <c>DequeueBatch</c> (closing drains what NLog still holds instead of letting NLog clear it).
+    /// its <c>DequeueBatch</c> (closing drains what NLog still holds instead of letting NLog clear it),
+    /// and its writer scheduling (<c>_previousTask</c>, <c>_lazyWriterTimer</c>) so that a queue NLog
+    /// stopped draining can be started again (see <see cref="WriterIdle"/>).
     /// </summary>
     /// <remarks>
     /// Without these the network targets would lose events silently, so a NLog whose internals
@@ -20,23 +24,54 @@ namespace NLog.Targets.PyLog.Core
     internal sealed class AsyncTaskQueueProbe
     {
         private const string QueueFieldName = "_requestQueue";
+        private const string TaskFieldName = "_previousTask";
+        private const string TimerFieldName = "_lazyWriterTimer";
 
         private readonly object _queue;
         private readonly EventInfo _droppedEvent;
         private readonly Func<int> _count;
         private readonly MethodInfo _dequeueBatch;
+        private readonly AsyncTaskTarget _target;
+        private readonly FieldInfo _previousTask;
+        private readonly Timer _writerTimer;
         private EventHandler<LogEventDroppedEventArgs>? _handler;
 
-        private AsyncTaskQueueProbe(object queue, EventInfo droppedEvent, Func<int> count, MethodInfo dequeueBatch)
+        private AsyncTaskQueueProbe(AsyncTaskTarget target, object queue, EventInfo droppedEvent, Func<int> count, MethodInfo dequeueBatch, FieldInfo previousTask, Timer writerTimer)
         {
+            _target = target;
             _queue = queue;
             _droppedEvent = droppedEvent;
             _count = count;
             _dequeueBatch = dequeueBatch;
+            _previousTask = previousTask;
+            _writerTimer = writerTimer;
         }
 
         /// <summary>Events in NLog's queue now.</summary>
         public int Count => _count();
+
+        /// <summary>
+        /// True when NLog has no write task (<c>_previousTask</c> null; a completed one still has its
+        /// completion to run, which starts the next): with events queued, that is only right for the
+        /// short <c>TaskDelayMilliseconds</c> before NLog's timer starts one.
+        /// </summary>
+        public bool WriterIdle => _previousTask.GetValue(_target) is null;
+
+        /// <summary>
+        /// Fires NLog's own writer timer now, as NLog's <c>Write</c> does for the first event of an
+        /// empty queue. Harmless when a write task is running: NLog then leaves it to that task.
+        /// </summary>
+        public void StartWriter()
+        {
+            try
+            {
+                _writerTimer.Change(0, Timeout.Infinite);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The target was disposed meanwhile: nothing left to start.
+            }
+        }
 
         /// <summary>Reaches the queue of <paramref name="target"/>; throws when NLog's internals are not as expected.</summary>
         /// <exception cref="NLogConfigurationException">NLog's <see cref="AsyncTaskTarget"/> has changed shape.</exception>
@@ -56,8 +91,13 @@ namespace NLog.Targets.PyLog.Core
             var dequeueBatch = type.GetMethod("DequeueBatch", BindingFlags.Public | BindingFlags.Instance, null, new[] { typeof(int), typeof(IList<AsyncLogEventInfo>) }, null);
             if (dequeueBatch is null)
                 throw Changed(target, type.Name + ".DequeueBatch(int, IList<AsyncLogEventInfo>) was not found");
+            var previousTask = typeof(AsyncTaskTarget).GetField(TaskFieldName, BindingFlags.NonPublic | BindingFlags.Instance);
+            if (previousTask is null || previousTask.FieldType != typeof(Task))
+                throw Changed(target, $"AsyncTaskTarget.{TaskFieldName} was not found");
+            if (typeof(AsyncTaskTarget).GetField(TimerFieldName, BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(target) is not Timer timer)
+                throw Changed(target, $"AsyncTaskTarget.{TimerFieldName} was not found");
             var count = (Func<int>)Delegate.CreateDelegate(typeof(Func<int>), queue, countGetter);
-            return new AsyncTaskQueueProbe(queue, droppedEvent, count, dequeueBatch);
+            return new AsyncTaskQueueProbe(target, queue, droppedEvent, count, dequeueBatch, previousTask, timer);
         }
 
         public void SubscribeDropped(EventHandler<LogEventDroppedEventArgs> handler)
@@ -86,7 +126,7 @@ namespace NLog.Targets.PyLog.Core
         private static NLogConfigurationException Changed(AsyncTaskTarget target, string what)
         {
             var version = typeof(AsyncTaskTarget).Assembly.GetName().Version;
-            return new NLogConfigurationException($"{target}: NLog {version} is not supported by NLog.Targets.PyLog: {what}, so queue overflow and shutdown losses could not be counted.");
+            return new NLogConfigurationException($"{target}: NLog {version} is not supported by NLog.Targets.PyLog: {what}, so queue overflow and shutdown losses could not be counted and a stalled queue not restarted.");
         }
     }
 }

@@ -38,6 +38,7 @@ namespace NLog.Targets.PyLog.Core
         private NetworkTransport? _transport;
         private IBatchPipeline? _pipeline;
         private AsyncTaskQueueProbe? _queueProbe;
+        private QueueWriterWatchdog? _watchdog;
         private IDisposable? _queueGauge;
         private CloseCoordinator? _coordinator;
         private Task<int>? _drain;
@@ -104,6 +105,12 @@ namespace NLog.Targets.PyLog.Core
 
         internal LossLedger Losses { get; }
 
+        /// <summary>How many times NLog's queue writer had stopped and was started again (see <see cref="QueueWriterWatchdog"/>).</summary>
+        internal int QueueWriterRestarts => _watchdog?.Restarts ?? 0;
+
+        /// <summary>The watchdog of NLog's queue writer (tests look through it at once instead of waiting for its timer).</summary>
+        internal QueueWriterWatchdog? Watchdog => _watchdog;
+
         /// <summary>True while the last attempt to reach the server failed.</summary>
         internal bool IsServerDown => _pipeline?.IsServerDown == true;
 
@@ -160,6 +167,7 @@ namespace NLog.Targets.PyLog.Core
             _transport = transport;
             _queueProbe = probe;
             _pipeline = pipeline;
+            _watchdog = new QueueWriterWatchdog(this, probe, TaskDelayMilliseconds);
             _drain = null;
             _coordinator = CloseCoordinator.For(LoggingConfiguration);
             _coordinator.Join(this);
@@ -234,6 +242,7 @@ namespace NLog.Targets.PyLog.Core
         /// <inheritdoc/>
         protected override void CloseTarget()
         {
+            _watchdog?.Dispose();
             var pipeline = _pipeline;
             if (pipeline != null)
             {
