@@ -65,7 +65,7 @@ namespace NLog.Targets.PyLog.Tests.Kafka
             using var cluster = KafkaMockCluster.Start(3);
             cluster.CreateTopic("bounded", 3);
             using var metrics = new MetricCollector("o2");
-            var factory = CreateFactory(KafkaXml("o2", cluster, "bounded", key: "${logger}", attributes: "queueLimit='1000' batchSize='200' maxBatchesInFlight='1000'",
+            var factory = CreateFactory(KafkaXml("o2", cluster, "bounded", key: "${logger}", attributes: "queueLimit='1000' batchSize='200'",
                 inner: "<producerConfig name='queue.buffering.max.messages' value='1000' />"));
             var logger = factory.GetLogger("Bounded");
             logger.Info("warm-up");
@@ -99,12 +99,12 @@ namespace NLog.Targets.PyLog.Tests.Kafka
         {
             using var cluster = KafkaMockCluster.Start(3);
             cluster.CreateTopic("onedown", 3);
-            // Pipelined mode (maxBatchesInFlight above the default 1), where other partitions keep flowing.
+            // Pipelined (the default MaxBatchesInFlight), so the other partitions keep flowing.
             // Partition p led by broker p + 1: broker 2 down takes partition 1 away, 0 and 2 stay.
             for (int partition = 0; partition < 3; partition++)
                 cluster.SetPartitionLeader("onedown", partition, partition + 1);
             using var metrics = new MetricCollector("o3");
-            var factory = CreateFactory(KafkaXml("o3", cluster, "onedown", key: "${logger}", attributes: "maxBatchesInFlight='1000'"));
+            var factory = CreateFactory(KafkaXml("o3", cluster, "onedown", key: "${logger}"));
 
             using (var load = new PacedLoad(factory, threads: 2, eventsPerSecond: 1000))
             {

@@ -15,7 +15,7 @@ namespace NLog.Targets.PyLog
     /// <remarks>
     /// <para>Pipelined: a batch is produced in one go with a shared delivery handler, never one
     /// await per message, and completes when librdkafka has reported on every message of it; up to
-    /// <see cref="PyLogNetworkTarget.MaxBatchesInFlight"/> batches (default 1: see the constructor)
+    /// <see cref="PyLogNetworkTarget.MaxBatchesInFlight"/> batches (default 1000 for Kafka)
     /// wait for their reports at once while later ones are produced. An event counts as delivered only when
     /// the broker acknowledged it (<c>acks=all</c>).</para>
     /// <para>In flight at most librdkafka's queue: <c>queue.buffering.max.messages</c> (default
@@ -35,15 +35,16 @@ namespace NLog.Targets.PyLog
     [Target("Kafka")]
     public sealed class KafkaTarget : PyLogNetworkTarget
     {
+        /// <summary>The default <see cref="PyLogNetworkTarget.MaxBatchesInFlight"/> of a Kafka target.</summary>
+        internal const int DefaultMaxBatchesInFlight = 1000;
+
         /// <summary>Creates the target with its defaults.</summary>
         public KafkaTarget()
         {
             BatchSize = 2000;
-            // One batch in flight by default: with several (pipelining, e.g. 1000) the 3 s all-brokers
-            // outage test stalled in 1 of 6 runs on a quiet machine (the events produced after the
-            // outage never got their outcome) and 0 of 8 with one. Raising it is the user's choice
-            // until that stall is found; the in-flight bound is librdkafka's queue either way.
-            MaxBatchesInFlight = 1;
+            // Pipelined: batches are produced while earlier ones wait for their delivery reports;
+            // what they hold together is bounded by librdkafka's queue (KafkaInFlight), not by this.
+            MaxBatchesInFlight = DefaultMaxBatchesInFlight;
             Layout = KafkaDefaultLayout.Create();
         }
 
