@@ -75,11 +75,19 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
 
             var bareRounds = new List<(double Rate, double Bytes)>();
             var targetRounds = new List<(double Rate, double Bytes)>();
+            // PYLOG_BENCH_ONLY=target|bare runs one side only (for a profiler); the ratio is then meaningless.
+            string? only = Environment.GetEnvironmentVariable("PYLOG_BENCH_ONLY");
             for (int round = 0; round < rounds; round++)
             {
-                bareRounds.Add(RunBare(bare, layout, events));
-                targetRounds.Add(RunTarget(factory, logger, events, ref delivered));
+                if (only != "target")
+                    bareRounds.Add(RunBare(bare, layout, events));
+                if (only != "bare")
+                    targetRounds.Add(RunTarget(factory, logger, events, ref delivered));
             }
+            if (bareRounds.Count == 0)
+                bareRounds.Add((double.NaN, double.NaN));
+            if (targetRounds.Count == 0)
+                targetRounds.Add((double.NaN, double.NaN));
             factory.Shutdown();
 
             var b = Median(bareRounds);
