@@ -57,6 +57,29 @@ namespace NLog.Targets.PyLog.Tests.Core
             probe.Unsubscribe();
         }
 
+        [TestMethod]
+        [DataRow(false)]
+        [DataRow(true)]
+        public void NLogs_locking_queue_is_drained_and_flushed_like_the_default_one(bool forceLockingQueue)
+        {
+            // NLog picks its locking queue (AsyncRequestQueue) for ForceLockingQueue, and by itself for
+            // OverflowAction=Block with BatchSize * 1.5 > QueueLimit; the probe must reach both kinds.
+            var target = new FakeNetworkTarget { Name = "locking-" + forceLockingQueue, ForceLockingQueue = forceLockingQueue, OverflowAction = NLog.Targets.Wrappers.AsyncTargetWrapperOverflowAction.Block };
+            var factory = TestLogFactory.With(target);
+            try
+            {
+                var logger = factory.GetLogger("Locking");
+                for (int i = 0; i < 50; i++)
+                    logger.Info("locking {0}", i);
+                factory.Flush(TimeSpan.FromSeconds(10));
+                Assert.AreEqual(50, target.DeliveredCount, "a completed flush means every event before it was delivered");
+            }
+            finally
+            {
+                factory.Shutdown();
+            }
+        }
+
         private static string Flatten(Exception ex)
         {
             var text = string.Empty;

@@ -85,9 +85,12 @@ namespace NLog.Targets.PyLog.Core
             var droppedEvent = type.GetEvent("LogEventDropped", BindingFlags.Public | BindingFlags.Instance);
             if (droppedEvent is null || droppedEvent.EventHandlerType != typeof(EventHandler<LogEventDroppedEventArgs>))
                 throw Changed(target, type.Name + ".LogEventDropped was not found");
-            var countGetter = type.GetProperty("Count", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)?.GetGetMethod(true);
+            // ConcurrentRequestQueue (the default) says Count; AsyncRequestQueue (ForceLockingQueue, or
+            // chosen by NLog itself for OverflowAction=Block with BatchSize * 1.5 > QueueLimit) RequestCount.
+            var countGetter = (type.GetProperty("Count", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+                ?? type.GetProperty("RequestCount", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance))?.GetGetMethod(true);
             if (countGetter is null || countGetter.ReturnType != typeof(int))
-                throw Changed(target, type.Name + ".Count was not found");
+                throw Changed(target, type.Name + ".Count (or RequestCount) was not found");
             var dequeueBatch = type.GetMethod("DequeueBatch", BindingFlags.Public | BindingFlags.Instance, null, new[] { typeof(int), typeof(IList<AsyncLogEventInfo>) }, null);
             if (dequeueBatch is null)
                 throw Changed(target, type.Name + ".DequeueBatch(int, IList<AsyncLogEventInfo>) was not found");
