@@ -53,13 +53,18 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
                 Key = "${logger}",
                 OverflowAction = NLog.Targets.Wrappers.AsyncTargetWrapperOverflowAction.Block,
             };
-            // Diagnosis knobs (not used for the recorded figures unless stated there).
+            // Diagnosis knobs (not used for the recorded figures unless stated there): PYLOG_BENCH_INFLIGHT,
+            // _QUEUELIMIT, _TASKDELAY, _LOCKINGQUEUE=1 (NLog's locking queue), _MAXMSGS (queue.buffering.max.messages).
             if (Environment.GetEnvironmentVariable("PYLOG_BENCH_INFLIGHT") is string inFlight)
                 target.MaxBatchesInFlight = int.Parse(inFlight, CultureInfo.InvariantCulture);
             if (Environment.GetEnvironmentVariable("PYLOG_BENCH_QUEUELIMIT") is string queueLimit)
                 target.QueueLimit = int.Parse(queueLimit, CultureInfo.InvariantCulture);
             if (Environment.GetEnvironmentVariable("PYLOG_BENCH_TASKDELAY") is string taskDelay)
                 target.TaskDelayMilliseconds = int.Parse(taskDelay, CultureInfo.InvariantCulture);
+            if (Environment.GetEnvironmentVariable("PYLOG_BENCH_LOCKINGQUEUE") == "1")
+                target.ForceLockingQueue = true;
+            if (Environment.GetEnvironmentVariable("PYLOG_BENCH_MAXMSGS") is string maxMessages)
+                target.ProducerConfig.Add(new KafkaProducerProperty { Name = "queue.buffering.max.messages", Value = maxMessages });
             long delivered = 0;
             target.DeliveryReported += (_, e) => Interlocked.Add(ref delivered, e.Delivered);
             var factory = new LogFactory();
