@@ -28,6 +28,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private readonly DiskBufferTargetWrapper _owner;
         private readonly SegmentCatalog _catalog;
         private readonly Checkpoint _checkpoint;
+        private readonly LiveWindow _live;
+        private readonly List<LiveRecord> _liveTaken = new List<LiveRecord>();
         private readonly Entry?[] _ring;
         private readonly int _batchSize;
         private readonly long _previousRunEnd;
@@ -49,11 +51,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private bool _deliveredSinceRetry;
         private int _stopping;
 
-        public ReplayPump(DiskBufferTargetWrapper owner, SegmentCatalog catalog, Checkpoint checkpoint, long startPosition, long previousRunEnd, int window, int batchSize, int retryDelayMs, int maxRetryDelayMs)
+        public ReplayPump(DiskBufferTargetWrapper owner, SegmentCatalog catalog, Checkpoint checkpoint, LiveWindow live, long startPosition, long previousRunEnd, int window, int batchSize, int retryDelayMs, int maxRetryDelayMs)
         {
             _owner = owner;
             _catalog = catalog;
             _checkpoint = checkpoint;
+            _live = live;
             _readPosition = startPosition;
             _previousRunEnd = previousRunEnd;
             _ring = new Entry?[window];
@@ -63,6 +66,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
             _retryDelay = retryDelayMs;
             _thread = new Thread(Run) { IsBackground = true, Name = "DiskBufferWrapper " + owner.Name };
         }
+
+        /// <summary>Events taken from the live window (not read back from disk) so far.</summary>
+        internal long FromWindow;
+
+        /// <summary>Events read back from the segment files so far.</summary>
+        internal long FromDisk;
 
         /// <summary>Events handed over and still waiting for their outcome.</summary>
         public int Outstanding
@@ -326,6 +335,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     if (entry.State != Failed)
                         continue;
                     entry.State = Pending;
+                    entry.Replay = true;
                     _byEvent[entry.Event] = entry;
                     _batch.Add(entry);
                 }
@@ -334,7 +344,6 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 _deliveredSinceRetry = false;
             }
             _retryAt = 0;
-            _owner.CountReplayed(_batch.Count);
             HandOver(_batch);
         }
 
@@ -346,8 +355,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             if (room <= 0)
                 return false;
             _batch.Clear();
-            int replayed = 0;
-            ReadBatch(Math.Min(room, _batchSize), ref replayed);
+            ReadBatch(Math.Min(room, _batchSize));
             if (_batch.Count == 0)
                 return false;
 
@@ -376,7 +384,6 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     _byEvent[entry.Event] = entry;
                 }
             }
-            _owner.CountReplayed(replayed);
             HandOver(_batch);
             return true;
         }
@@ -391,12 +398,32 @@ namespace NLog.Targets.PyLog.DiskBuffer
             return true;
         }
 
-        private void ReadBatch(int max, ref int replayed)
+        /// <summary>Takes what continues the read position from the live window, else reads the file.</summary>
+        private void ReadBatch(int max)
         {
+            bool opened = false;
             while (_batch.Count < max)
             {
-                if (_reader is null && !OpenNextSegment())
-                    return;
+                if (TakeLive(max - _batch.Count))
+                {
+                    opened = false;
+                    continue;
+                }
+                if (_reader != null && SegmentCatalog.Position(_reader.Id, _reader.Offset) != _readPosition)
+                {
+                    // The live window carried the read position past the reader: reopen where it stands.
+                    _reader.Dispose();
+                    _reader = null;
+                }
+                if (_reader is null)
+                {
+                    if (opened || !OpenNextSegment())
+                        return;
+                    // Opening moved the read position to the first record: the window may continue from there.
+                    opened = true;
+                    continue;
+                }
+                opened = false;
                 var reader = _reader!;
                 long readable = _catalog.ReadableLength(reader.Id);
                 var result = reader.TryRead(readable, out long offset, out var payload);
@@ -424,10 +451,21 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 }
                 long position = SegmentCatalog.Position(reader.Id, offset);
                 _readPosition = SegmentCatalog.Position(reader.Id, reader.Offset);
-                if (position < _previousRunEnd)
-                    replayed++;
-                _batch.Add(new Entry(this, position, replayedEvent));
+                _batch.Add(new Entry(this, position, replayedEvent.LogEvent, replayedEvent.Scope, replayedEvent.ThreadName) { Replay = position < _previousRunEnd });
+                FromDisk++;
             }
+        }
+
+        private bool TakeLive(int max)
+        {
+            _liveTaken.Clear();
+            if (_live.Take(ref _readPosition, max, _liveTaken) == 0)
+                return false;
+            foreach (var record in _liveTaken)
+                _batch.Add(new Entry(this, record.Start, record.Live.LogEvent!, record.Live.Scope, record.Live.ThreadName));
+            FromWindow += _liveTaken.Count;
+            _liveTaken.Clear();
+            return true;
         }
 
         private void ReportCorrupt(SegmentReader reader)
@@ -476,12 +514,22 @@ namespace NLog.Targets.PyLog.DiskBuffer
         /// <summary>
         /// Hands events over, restoring around each what NLog reads from the logging thread at render
         /// time: its scope properties, and its name (for <c>${threadname}</c>, Plumelog's <c>threadName</c>).
+        /// The one place <c>pylog.events.replayed</c> is counted: once per hand-over of an event of an
+        /// earlier run or of an event handed over again after a transient drop.
         /// </summary>
         private void HandOver(List<Entry> entries)
         {
             var wrapped = _owner.WrappedTarget;
             if (wrapped is null)
                 return;
+            int replayed = 0;
+            foreach (var entry in entries)
+            {
+                if (entry.Replay)
+                    replayed++;
+            }
+            if (replayed > 0)
+                _owner.CountReplayed(replayed);
             var thread = Thread.CurrentThread;
             string? current = thread.Name;
             _submit.Clear();
@@ -527,12 +575,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
         internal sealed class Entry
         {
-            public Entry(ReplayPump pump, long position, ReplayedEvent replayed)
+            public Entry(ReplayPump pump, long position, LogEventInfo logEvent, KeyValuePair<string, object?>[]? scope, string? threadName)
             {
                 Position = position;
-                Event = replayed.LogEvent;
-                Scope = replayed.Scope;
-                ThreadName = replayed.ThreadName;
+                Event = logEvent;
+                Scope = scope;
+                ThreadName = threadName;
                 Continuation = error => pump.OnContinuation(this, error);
             }
 
@@ -549,6 +597,9 @@ namespace NLog.Targets.PyLog.DiskBuffer
             public int State;
 
             public bool HadOutcome;
+
+            /// <summary>This hand-over is a replay (an earlier run's event, or one handed over again after a transient drop).</summary>
+            public bool Replay;
         }
 
         private readonly struct FlushRequest
