@@ -39,6 +39,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private readonly List<FlushRequest> _flushes = new List<FlushRequest>();
         private readonly ManualResetEventSlim _wake = new ManualResetEventSlim(false);
         private readonly List<Entry> _batch = new List<Entry>();
+        // Entries (each with its continuation delegate) reused once settled; only the pump thread touches it.
+        private readonly Stack<Entry> _pool = new Stack<Entry>();
         private readonly List<AsyncLogEventInfo> _submit = new List<AsyncLogEventInfo>();
         private readonly Thread _thread;
         private SegmentReader? _reader;
@@ -126,14 +128,21 @@ namespace NLog.Targets.PyLog.DiskBuffer
         {
             // A reporting target's continuation says only "accepted"; its outcome comes through OnOutcome.
             if (error is null && _owner.WrappedReports)
+            {
+                entry.Answered();
                 return;
+            }
+            bool completed;
             lock (_sync)
             {
-                if (!_byEvent.Remove(entry.Event))
-                    return;
-                Complete(entry, error is null);
+                completed = _byEvent.Remove(entry.Event);
+                if (completed)
+                    Complete(entry, error is null);
             }
-            _wake.Set();
+            // The last touch of the entry: from here on the pump may reuse it.
+            entry.Answered();
+            if (completed)
+                _wake.Set();
         }
 
         private void Complete(Entry entry, bool finished)
@@ -238,6 +247,10 @@ namespace NLog.Targets.PyLog.DiskBuffer
             {
                 while (_count > 0 && _ring[_head]!.State == Done)
                 {
+                    var entry = _ring[_head]!;
+                    // Reused only when no continuation is still due (a reporting target may call it after the outcome).
+                    if (Volatile.Read(ref entry.Unanswered) == 0)
+                        _pool.Push(entry.Cleared());
                     _ring[_head] = null;
                     _head = (_head + 1) % _ring.Length;
                     _count--;
@@ -451,7 +464,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 }
                 long position = SegmentCatalog.Position(reader.Id, offset);
                 _readPosition = SegmentCatalog.Position(reader.Id, reader.Offset);
-                _batch.Add(new Entry(this, position, replayedEvent.LogEvent, replayedEvent.Scope, replayedEvent.ThreadName) { Replay = position < _previousRunEnd });
+                _batch.Add(Rent(position, replayedEvent.LogEvent, replayedEvent.Scope, replayedEvent.ThreadName, replay: position < _previousRunEnd));
                 FromDisk++;
             }
         }
@@ -462,10 +475,21 @@ namespace NLog.Targets.PyLog.DiskBuffer
             if (_live.Take(ref _readPosition, max, _liveTaken) == 0)
                 return false;
             foreach (var record in _liveTaken)
-                _batch.Add(new Entry(this, record.Start, record.Live.LogEvent!, record.Live.Scope, record.Live.ThreadName));
+                _batch.Add(Rent(record.Start, record.Live.LogEvent!, record.Live.Scope, record.Live.ThreadName, replay: false));
             FromWindow += _liveTaken.Count;
             _liveTaken.Clear();
             return true;
+        }
+
+        private Entry Rent(long position, LogEventInfo logEvent, KeyValuePair<string, object?>[]? scope, string? threadName, bool replay)
+        {
+            var entry = _pool.Count > 0 ? _pool.Pop() : new Entry(this);
+            entry.Position = position;
+            entry.Event = logEvent;
+            entry.Scope = scope;
+            entry.ThreadName = threadName;
+            entry.Replay = replay;
+            return entry;
         }
 
         private void ReportCorrupt(SegmentReader reader)
@@ -542,6 +566,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     thread.Name = name;
                     current = name;
                 }
+                Interlocked.Increment(ref entry.Unanswered);
                 if (entry.Scope is null)
                 {
                     _submit.Add(new AsyncLogEventInfo(entry.Event, entry.Continuation));
@@ -573,30 +598,44 @@ namespace NLog.Targets.PyLog.DiskBuffer
             _submit.Clear();
         }
 
+        /// <summary>One event in the window of hand-overs; reused (with its continuation) once settled.</summary>
         internal sealed class Entry
         {
-            public Entry(ReplayPump pump, long position, LogEventInfo logEvent, KeyValuePair<string, object?>[]? scope, string? threadName)
+            public Entry(ReplayPump pump)
             {
-                Position = position;
-                Event = logEvent;
-                Scope = scope;
-                ThreadName = threadName;
                 Continuation = error => pump.OnContinuation(this, error);
+                Event = null!;
             }
 
-            public long Position { get; }
+            public long Position;
 
-            public LogEventInfo Event { get; }
+            public LogEventInfo Event;
 
-            public KeyValuePair<string, object?>[]? Scope { get; }
+            public KeyValuePair<string, object?>[]? Scope;
 
-            public string? ThreadName { get; }
+            public string? ThreadName;
 
             public AsyncContinuation Continuation { get; }
 
             public int State;
 
             public bool HadOutcome;
+
+            /// <summary>Hand-overs whose continuation has not been called yet.</summary>
+            public int Unanswered;
+
+            public void Answered() => Interlocked.Decrement(ref Unanswered);
+
+            public Entry Cleared()
+            {
+                Event = null!;
+                Scope = null;
+                ThreadName = null;
+                State = Pending;
+                HadOutcome = false;
+                Replay = false;
+                return this;
+            }
 
             /// <summary>This hand-over is a replay (an earlier run's event, or one handed over again after a transient drop).</summary>
             public bool Replay;
