@@ -57,7 +57,9 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
                 GC.KeepAlive(logEvent.CallerMemberName);
             report.AppendLine(string.Format(CultureInfo.InvariantCulture, "CallerMemberName: {0:F1} B/call", (double)(GC.GetAllocatedBytesForCurrentThread() - before) / events));
 
-            foreach (int capacity in new[] { 1024, 8192, LiveWindow.DefaultCapacity })
+            foreach (int threads in new[] { 1, 4 })
+                report.AppendLine("no wrapper: " + Wrapper(events, threads, 0));
+            foreach (int capacity in new[] { LiveWindow.DefaultCapacity })
             {
                 foreach (int threads in new[] { 1, 4 })
                     report.AppendLine("window " + capacity.ToString(CultureInfo.InvariantCulture) + ": " + Wrapper(events, threads, capacity));
@@ -76,10 +78,10 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
         {
             string directory = Path.Combine(Path.GetTempPath(), "pylog-db-probe-" + Guid.NewGuid().ToString("N"));
             var sink = new NullCounter { Name = "sink" };
-            var wrapper = new DiskBufferTargetWrapper("buffer", sink, directory) { LiveWindowCapacity = capacity };
+            var wrapper = new DiskBufferTargetWrapper("buffer", sink, directory) { LiveWindowCapacity = Math.Max(1, capacity) };
             var factory = new LogFactory();
             var config = new LoggingConfiguration(factory);
-            config.AddRule(LogLevel.Info, LogLevel.Fatal, wrapper);
+            config.AddRule(LogLevel.Info, LogLevel.Fatal, capacity == 0 ? sink : wrapper);
             factory.Configuration = config;
             var logger = factory.GetLogger("bench");
             try
