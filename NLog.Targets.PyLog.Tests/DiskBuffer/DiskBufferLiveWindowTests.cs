@@ -46,6 +46,30 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
         }
 
         [TestMethod]
+        public void Events_alternating_between_memory_and_disk_keep_their_order_and_content()
+        {
+            using var folder = new FilesTempFolder();
+            var layout = NLog.Layouts.Layout.FromString("${message}|${event-properties:item}");
+            var wrapped = new ReportingTestTarget { Name = "wrapped", Layouts = new[] { layout } };
+            var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path);
+            var logger = factory.GetLogger("test");
+            var expected = new List<string>();
+            for (int i = 0; i < 200; i++)
+            {
+                var logEvent = new LogEventInfo(LogLevel.Info, "test", "event " + i);
+                // Every other event holds an object: read back from disk between two taken from memory.
+                logEvent.Properties["item"] = i % 2 == 0 ? i : new Dictionary<string, object> { ["n"] = i };
+                expected.Add(layout.Render(logEvent));
+                logger.Log(logEvent);
+            }
+            factory.Flush(TimeSpan.FromSeconds(10));
+            CollectionAssert.AreEqual(expected, wrapped.Rendered.Select(r => r[0]).ToList(), "same order, same text as at logging time");
+            StringAssert.Contains(expected[1], "n=1");
+            Assert.AreEqual((100L, 100L), wrapper.HandOverSources);
+            factory.Shutdown();
+        }
+
+        [TestMethod]
         public void Window_overflow_while_the_target_is_stuck_falls_back_to_disk_in_order_without_loss_or_duplicates()
         {
             using var folder = new FilesTempFolder();

@@ -424,9 +424,16 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 }
                 if (_reader != null && SegmentCatalog.Position(_reader.Id, _reader.Offset) != _readPosition)
                 {
-                    // The live window carried the read position past the reader: reopen where it stands.
-                    _reader.Dispose();
-                    _reader = null;
+                    // The live window carried the read position past the reader: continue where it stands.
+                    if (_reader.Id == SegmentCatalog.SegmentOf(_readPosition) && SegmentCatalog.OffsetOf(_readPosition) >= RecordFormat.SegmentHeaderBytes)
+                    {
+                        _reader.MoveTo(SegmentCatalog.OffsetOf(_readPosition));
+                    }
+                    else
+                    {
+                        _reader.Dispose();
+                        _reader = null;
+                    }
                 }
                 if (_reader is null)
                 {

@@ -153,6 +153,16 @@ namespace NLog.Targets.PyLog.DiskBuffer
             }
         }
 
+        /// <summary>
+        /// Continues at <paramref name="offset"/>, the start of a record (the replay pump took the
+        /// records before it from memory); what the buffer already holds stays usable.
+        /// </summary>
+        public void MoveTo(long offset)
+        {
+            Offset = offset;
+            _inCorruptStretch = false;
+        }
+
         /// <summary>Counts a record that checked out but could not be decoded, as a damaged stretch of its own.</summary>
         public void CountUndecodable()
         {
