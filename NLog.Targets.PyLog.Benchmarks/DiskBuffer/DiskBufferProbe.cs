@@ -59,6 +59,8 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
 
             foreach (int threads in new[] { 1, 4 })
                 report.AppendLine("no wrapper: " + Wrapper(events, threads, 0));
+            foreach (int threads in new[] { 1, 4 })
+                report.AppendLine("target down (replay idle): " + Wrapper(events, threads, LiveWindow.DefaultCapacity, down: true));
             foreach (int capacity in new[] { LiveWindow.DefaultCapacity })
             {
                 foreach (int threads in new[] { 1, 4 })
@@ -74,11 +76,11 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
             EventSerializer.Write(payload, logEvent);
         }
 
-        private static string Wrapper(int events, int threads, int capacity)
+        private static string Wrapper(int events, int threads, int capacity, bool down = false)
         {
             string directory = Path.Combine(Path.GetTempPath(), "pylog-db-probe-" + Guid.NewGuid().ToString("N"));
-            var sink = new NullCounter { Name = "sink" };
-            var wrapper = new DiskBufferTargetWrapper("buffer", sink, directory) { LiveWindowCapacity = Math.Max(1, capacity) };
+            var sink = new NullCounter { Name = "sink", Down = down };
+            var wrapper = new DiskBufferTargetWrapper("buffer", sink, directory) { LiveWindowCapacity = Math.Max(1, capacity), RetryDelayMilliseconds = down ? 600000 : 1000, MaxRetryDelayMilliseconds = 600000 };
             var factory = new LogFactory();
             var config = new LoggingConfiguration(factory);
             config.AddRule(LogLevel.Info, LogLevel.Fatal, capacity == 0 ? sink : wrapper);
@@ -108,7 +110,7 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
                     worker.Join();
                 double calls = watch.Elapsed.TotalSeconds;
                 long total = (long)perThread * threads;
-                while (Volatile.Read(ref sink.Count) < total)
+                while (!down && Volatile.Read(ref sink.Count) < total)
                     Thread.Sleep(1);
                 double delivered = watch.Elapsed.TotalSeconds;
                 process.Refresh();
@@ -137,8 +139,12 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
         {
             public long Count;
 
+            public bool Down;
+
             protected override void Write(IList<AsyncLogEventInfo> logEvents)
             {
+                if (Down)
+                    throw new IOException("down");
                 Interlocked.Add(ref Count, logEvents.Count);
                 for (int i = 0; i < logEvents.Count; i++)
                     logEvents[i].Continuation(null);
