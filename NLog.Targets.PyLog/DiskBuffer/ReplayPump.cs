@@ -376,9 +376,18 @@ namespace NLog.Targets.PyLog.DiskBuffer
             lock (_catalog.Sync)
             {
                 int kept = 0;
+                long segmentId = -1;
+                bool evicted = false;
                 for (int i = 0; i < _batch.Count; i++)
                 {
-                    if (IsEvictedLocked(SegmentCatalog.SegmentOf(_batch[i].Position)))
+                    // A batch spans one or two segments: ask once per segment, not per event.
+                    long id = SegmentCatalog.SegmentOf(_batch[i].Position);
+                    if (id != segmentId)
+                    {
+                        segmentId = id;
+                        evicted = _catalog.IsEvicted(id);
+                    }
+                    if (evicted)
                         continue;
                     _batch[kept++] = _batch[i];
                 }
@@ -398,16 +407,6 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 }
             }
             HandOver(_batch);
-            return true;
-        }
-
-        private bool IsEvictedLocked(long segmentId)
-        {
-            foreach (var segment in _catalog.Snapshot())
-            {
-                if (segment.Id == segmentId)
-                    return segment.Evicted;
-            }
             return true;
         }
 
