@@ -1,11 +1,9 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Threading;
-using NLog.Common;
 using NLog.Config;
 using NLog.Targets.PyLog.DiskBuffer;
 
@@ -79,7 +77,7 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
         private static string Wrapper(int events, int threads, int capacity, bool down = false)
         {
             string directory = Path.Combine(Path.GetTempPath(), "pylog-db-probe-" + Guid.NewGuid().ToString("N"));
-            var sink = new NullCounter { Name = "sink", Down = down };
+            var sink = new DiskBufferSideBySide.CountingTarget { Name = "sink", Throw = down };
             var wrapper = new DiskBufferTargetWrapper("buffer", sink, directory) { LiveWindowCapacity = Math.Max(1, capacity), RetryDelayMilliseconds = down ? 600000 : 1000, MaxRetryDelayMilliseconds = 600000 };
             var factory = new LogFactory();
             var config = new LoggingConfiguration(factory);
@@ -133,24 +131,6 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
                 {
                 }
             }
-        }
-
-        private sealed class NullCounter : Target
-        {
-            public long Count;
-
-            public bool Down;
-
-            protected override void Write(IList<AsyncLogEventInfo> logEvents)
-            {
-                if (Down)
-                    throw new IOException("down");
-                Interlocked.Add(ref Count, logEvents.Count);
-                for (int i = 0; i < logEvents.Count; i++)
-                    logEvents[i].Continuation(null);
-            }
-
-            protected override void Write(LogEventInfo logEvent) => Interlocked.Increment(ref Count);
         }
     }
 }

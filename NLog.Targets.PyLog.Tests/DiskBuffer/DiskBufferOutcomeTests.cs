@@ -1,6 +1,5 @@
 using System;
 using System.Linq;
-using System.Threading;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using NLog.Targets.PyLog.Core;
 using NLog.Targets.PyLog.Tests.Support;
@@ -15,14 +14,7 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
         public void Transient_drop_keeps_the_event_on_disk_and_hands_it_over_again()
         {
             using var folder = new FilesTempFolder();
-            int failuresLeft = 3;
-            var wrapped = new ReportingTestTarget
-            {
-                Name = "wrapped",
-                Decide = e => e.FormattedMessage == "flaky" && Interlocked.Decrement(ref failuresLeft) >= 0
-                    ? DeliveryOutcome.DroppedTransient(DropReasons.RetriesExhausted)
-                    : DeliveryOutcome.Delivered,
-            };
+            var wrapped = ReportingTestTarget.DroppingFirst("flaky", 3, DropReasons.RetriesExhausted);
             // A name of its own: no other test's wrapper can add to this one's counters.
             using var metrics = new MetricCollector("transient-replay");
             var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path, name: "transient-replay");
@@ -56,14 +48,7 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             Poll.Until(() => firstWrapper.BufferedEvents == 5, "the events wait on disk");
             first.Shutdown();
 
-            int failuresLeft = 1;
-            var wrapped = new ReportingTestTarget
-            {
-                Name = "wrapped",
-                Decide = e => e.FormattedMessage == "event 2" && Interlocked.Decrement(ref failuresLeft) >= 0
-                    ? DeliveryOutcome.DroppedTransient(DropReasons.QueueFull)
-                    : DeliveryOutcome.Delivered,
-            };
+            var wrapped = ReportingTestTarget.DroppingFirst("event 2", 1, DropReasons.QueueFull);
             using var metrics = new MetricCollector("backlog-replay");
             var (second, secondWrapper) = DiskBufferTestKit.Create(wrapped, folder.Path, name: "backlog-replay");
             Poll.Until(() => wrapped.Delivered.Count == 5, "the next run delivered the backlog");

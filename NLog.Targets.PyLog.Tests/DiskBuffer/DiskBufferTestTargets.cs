@@ -37,6 +37,19 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
         /// <summary>Every event instance handed over, in order (also the transiently dropped ones).</summary>
         public List<LogEventInfo> Received { get { lock (_lock) return _received.ToList(); } }
 
+        /// <summary>Drops the event logged as <paramref name="message"/> transiently on its first <paramref name="times"/> hand-overs; delivers the rest.</summary>
+        public static ReportingTestTarget DroppingFirst(string message, int times, string reason)
+        {
+            int left = times;
+            return new ReportingTestTarget
+            {
+                Name = "wrapped",
+                Decide = e => e.FormattedMessage == message && Interlocked.Decrement(ref left) >= 0
+                    ? DeliveryOutcome.DroppedTransient(reason)
+                    : DeliveryOutcome.Delivered,
+            };
+        }
+
         public void AddDeliveryListener(IDeliveryListener listener) { lock (_lock) _listeners.Add(listener); }
 
         public void RemoveDeliveryListener(IDeliveryListener listener) { lock (_lock) _listeners.Remove(listener); }
