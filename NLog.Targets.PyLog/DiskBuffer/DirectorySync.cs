@@ -3,11 +3,10 @@ using NLog.Targets.PyLog.Files;
 
 namespace NLog.Targets.PyLog.DiskBuffer
 {
-    /// <summary>The directory fsync the segment writer calls after creating a segment (Linux; elsewhere nothing to do).</summary>
+    /// <summary>The directory fsync the segment writer calls after creating a segment (Linux only).</summary>
     /// <remarks>
     /// On Linux (ext4, xfs) a new file's directory entry reaches the device only with an fsync of the
-    /// directory. NTFS journals the metadata of a flushed file itself, so Windows needs no call here;
-    /// on other systems no call is made and the README says so.
+    /// directory. On other systems no call is made; the README says what that leaves uncovered.
     /// </remarks>
     internal static class DirectorySync
     {
