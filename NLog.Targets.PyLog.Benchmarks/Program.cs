@@ -29,6 +29,13 @@ namespace NLog.Targets.PyLog.Benchmarks
                 System.Console.WriteLine(Redis.RedisPlumelogSideBySide.Probe());
                 return;
             }
+            // Profiling aid for DiskBufferWrapper (serializer alone, where the replay thread takes events from).
+            if (args.Length > 0 && args[0] == "disk-buffer-probe")
+            {
+                int events = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000_000;
+                System.Console.WriteLine(DiskBuffer.DiskBufferProbe.Run(events));
+                return;
+            }
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         }
     }

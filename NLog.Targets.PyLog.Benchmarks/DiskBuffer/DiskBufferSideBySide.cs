@@ -174,8 +174,8 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
             }
         }
 
-        /// <summary>Counts events; nothing else (or throws, to leave a backlog on disk).</summary>
-        private sealed class CountingTarget : Target
+        /// <summary>Counts events; nothing else (or throws, to leave a backlog on disk). Also used by <see cref="DiskBufferProbe"/>.</summary>
+        internal sealed class CountingTarget : Target
         {
             public long Count;
 

@@ -21,6 +21,7 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
         private readonly List<IDeliveryListener> _listeners = new List<IDeliveryListener>();
         private readonly List<string> _messages = new List<string>();
         private readonly List<string[]> _rendered = new List<string[]>();
+        private readonly List<LogEventInfo> _received = new List<LogEventInfo>();
 
         /// <summary>Null delivers; otherwise the outcome for the event.</summary>
         public Func<LogEventInfo, DeliveryOutcome>? Decide { get; set; }
@@ -33,6 +34,22 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
 
         public List<string[]> Rendered { get { lock (_lock) return _rendered.ToList(); } }
 
+        /// <summary>Every event instance handed over, in order (also the transiently dropped ones).</summary>
+        public List<LogEventInfo> Received { get { lock (_lock) return _received.ToList(); } }
+
+        /// <summary>Drops the event logged as <paramref name="message"/> transiently on its first <paramref name="times"/> hand-overs; delivers the rest.</summary>
+        public static ReportingTestTarget DroppingFirst(string message, int times, string reason)
+        {
+            int left = times;
+            return new ReportingTestTarget
+            {
+                Name = "wrapped",
+                Decide = e => e.FormattedMessage == message && Interlocked.Decrement(ref left) >= 0
+                    ? DeliveryOutcome.DroppedTransient(reason)
+                    : DeliveryOutcome.Delivered,
+            };
+        }
+
         public void AddDeliveryListener(IDeliveryListener listener) { lock (_lock) _listeners.Add(listener); }
 
         public void RemoveDeliveryListener(IDeliveryListener listener) { lock (_lock) _listeners.Remove(listener); }
@@ -44,6 +61,7 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             IDeliveryListener[] listeners;
             lock (_lock)
             {
+                _received.Add(logEvent);
                 if (outcome.IsDelivered)
                 {
                     _messages.Add(logEvent.FormattedMessage);

@@ -33,7 +33,10 @@ namespace NLog.Targets.PyLog
     /// </para>
     /// <para>
     /// The logging call serializes the event into a per-thread buffer and copies it into the pending
-    /// buffer under a short lock; a background writer puts it in the file.
+    /// buffer under a short lock; a background writer puts it in the file. Once the record is in the
+    /// file, the replay thread hands the original event on (kept in a bounded in-memory window), so
+    /// the file is read back only for what the window no longer holds: a backlog of an earlier run, a
+    /// long outage, an event holding objects that may change after the call.
     /// </para>
     /// </remarks>
     [Target("DiskBufferWrapper", IsWrapper = true)]
@@ -150,6 +153,15 @@ namespace NLog.Targets.PyLog
         /// <summary>Bytes accepted and not yet written to the file.</summary>
         internal long PendingForTests => _writer?.PendingBytes ?? 0;
 
+        /// <summary>How many written events the replay thread can take from memory instead of the files.</summary>
+        internal int LiveWindowCapacity { get; set; } = LiveWindow.DefaultCapacity;
+
+        /// <summary>The directory fsync after a segment was created (a seam for tests; the real call by default).</summary>
+        internal Action<string> SyncDirectory { get; set; } = DirectorySync.Sync;
+
+        /// <summary>Events handed over from the in-memory window and read back from disk, so far (for tests and the benchmark).</summary>
+        internal (long FromWindow, long FromDisk) HandOverSources => _pump is { } pump ? (Volatile.Read(ref pump.FromWindow), Volatile.Read(ref pump.FromDisk)) : (0, 0);
+
         /// <summary>True when the wrapped target reports outcomes itself (its continuation then says only "accepted").</summary>
         internal bool WrappedReports => _reporter != null;
 
@@ -186,12 +198,13 @@ namespace NLog.Targets.PyLog
             long start = _checkpoint.Load();
             long previousRunEnd = SegmentCatalog.Position(catalog.MaxId() + 1, 0);
 
-            _writer = new SegmentWriter(catalog, new WriterCallbacks(this), directoryLock, SegmentBytes, MaxBytes, FullPolicy == DiskBufferFullPolicy.DropOldest);
+            var live = new LiveWindow(LiveWindowCapacity);
+            _writer = new SegmentWriter(catalog, new WriterCallbacks(this), directoryLock, SegmentBytes, MaxBytes, FullPolicy == DiskBufferFullPolicy.DropOldest, live, SyncDirectory);
             _writer.Open();
 
             _reporter = WrappedTarget as IDeliveryReporter;
             int window = MaxInFlight > 0 ? MaxInFlight : AutomaticWindow(WrappedTarget!, BatchSize);
-            _pump = new ReplayPump(this, catalog, _checkpoint, start, previousRunEnd, window, BatchSize, RetryDelayMilliseconds, MaxRetryDelayMilliseconds);
+            _pump = new ReplayPump(this, catalog, _checkpoint, live, start, previousRunEnd, window, BatchSize, RetryDelayMilliseconds, MaxRetryDelayMilliseconds);
             _reporter?.AddDeliveryListener(_pump);
             _gauges = PyLogMetrics.RegisterBuffer(Name ?? string.Empty, () => catalog.DiskBytes, () => catalog.BufferedEvents);
 
@@ -280,13 +293,13 @@ namespace NLog.Targets.PyLog
             var payload = t_payload ??= new PayloadWriter();
             payload.Reset();
             payload.Skip(RecordFormat.RecordHeaderBytes);
-            EventSerializer.Write(payload, info);
+            var live = EventSerializer.Write(payload, info);
             var record = payload.Written;
             // Magic and length now; the checksum is the writer's job (off the logging thread).
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record, RecordFormat.RecordMagic);
             System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(record.Slice(8), record.Length - RecordFormat.RecordHeaderBytes);
 
-            if (!writer.TryAppend(record, _listeners.Any ? info : null))
+            if (!writer.TryAppend(record, in live, _listeners.Any ? info : null))
             {
                 if (writer.IsClosed)
                 {
@@ -418,6 +431,9 @@ namespace NLog.Targets.PyLog
             while (Volatile.Read(ref _stopping) == 0)
             {
                 _writerWake.Wait(FlushIntervalMilliseconds);
+                // Set again by a producer once WakeBytes are pending after this flush's swap.
+                if (Volatile.Read(ref _stopping) == 0)
+                    _writerWake.Reset();
                 try
                 {
                     _writer?.FlushToOs();
@@ -480,6 +496,8 @@ namespace NLog.Targets.PyLog
             public void RecordsWritten() => _owner._pump?.Wake();
 
             public void ReportBuffered(List<LogEventInfo> originals) => _owner._listeners.Report(originals, DeliveryOutcome.Delivered);
+
+            public void WakeWriter() => _owner._writerWake.Set();
         }
     }
 }

@@ -44,9 +44,15 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
         public static int ReadLevelOrdinal(ReadOnlySpan<byte> payload) => payload.Length > LevelOffset ? payload[LevelOffset] : LogLevel.Info.Ordinal;
 
-        /// <summary>Appends the payload of <paramref name="logEvent"/> (the thread name is the calling thread's).</summary>
-        public static void Write(PayloadWriter writer, LogEventInfo logEvent)
+        /// <summary>
+        /// Appends the payload of <paramref name="logEvent"/> (the thread name is the calling
+        /// thread's). Returns what a hand-over of the original event needs: the event itself when
+        /// every value it holds is stored exactly (an object stored as JSON may change after the call,
+        /// so that event is read back from disk instead), its scope properties and the thread name.
+        /// </summary>
+        public static LiveEvent Write(PayloadWriter writer, LogEventInfo logEvent)
         {
+            bool exact = true;
             writer.WriteByte(Version);
             DateTime timestamp = logEvent.TimeStamp;
             writer.WriteInt64(timestamp.Ticks);
@@ -69,7 +75,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             {
                 writer.WriteVarint((ulong)parameters.Length + 1);
                 for (int i = 0; i < parameters.Length; i++)
-                    WriteValue(writer, parameters[i]);
+                    exact &= WriteValue(writer, parameters[i]);
             }
 
             // Copied without an enumerator allocation (PropertySnapshot), then written.
@@ -81,7 +87,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             {
                 var property = eventProperties[i];
                 writer.WriteString(property.Key as string ?? Convert.ToString(property.Key, CultureInfo.InvariantCulture) ?? string.Empty);
-                WriteValue(writer, property.Value);
+                exact &= WriteValue(writer, property.Value);
             }
             Array.Clear(eventProperties, 0, propertyCount);
 
@@ -97,12 +103,14 @@ namespace NLog.Targets.PyLog.DiskBuffer
             for (int i = 0; i < scopeCount; i++)
             {
                 writer.WriteString(scopeProperties[i].Key);
-                WriteValue(writer, scopeProperties[i].Value);
+                exact &= WriteValue(writer, scopeProperties[i].Value);
             }
+            KeyValuePair<string, object?>[]? scope = scopeCount == 0 || !exact ? null : scopeProperties.AsSpan(0, scopeCount).ToArray();
             Array.Clear(scopeProperties, 0, scopeCount);
 
             WriteException(writer, logEvent.Exception, 0);
-            writer.WriteString(Thread.CurrentThread.Name ?? (t_threadId ??= Environment.CurrentManagedThreadId.ToString(CultureInfo.InvariantCulture)));
+            string threadName = Thread.CurrentThread.Name ?? (t_threadId ??= Environment.CurrentManagedThreadId.ToString(CultureInfo.InvariantCulture));
+            writer.WriteString(threadName);
 
             string? callerMember = logEvent.CallerMemberName;
             if (string.IsNullOrEmpty(callerMember) && string.IsNullOrEmpty(logEvent.CallerClassName))
@@ -117,6 +125,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 writer.WriteString(logEvent.CallerFilePath);
                 writer.WriteVarint((ulong)Math.Max(0, logEvent.CallerLineNumber));
             }
+            return exact ? new LiveEvent(logEvent, scope, threadName) : default;
         }
 
         /// <summary>Reads a payload back into a new event; a malformed payload throws <see cref="FormatException"/>.</summary>
@@ -245,48 +254,50 @@ namespace NLog.Targets.PyLog.DiskBuffer
             }
         }
 
-        private static void WriteValue(PayloadWriter writer, object? value)
+        /// <summary>Writes a tagged value; false when it was stored as JSON or bytes (an object that may still change).</summary>
+        private static bool WriteValue(PayloadWriter writer, object? value)
         {
             switch (value)
             {
-                case null: writer.WriteByte(TagNull); return;
-                case string text: writer.WriteByte(TagString); writer.WriteString(text); return;
-                case bool flag: writer.WriteByte(TagBool); writer.WriteByte(flag ? (byte)1 : (byte)0); return;
-                case int number: writer.WriteByte(TagInt); writer.WriteInt32(number); return;
-                case long number: writer.WriteByte(TagLong); writer.WriteInt64(number); return;
-                case double number: writer.WriteByte(TagDouble); writer.WriteInt64(BitConverter.DoubleToInt64Bits(number)); return;
-                case float number: writer.WriteByte(TagFloat); writer.WriteInt32(BitConverter.SingleToInt32Bits(number)); return;
+                case null: writer.WriteByte(TagNull); return true;
+                case string text: writer.WriteByte(TagString); writer.WriteString(text); return true;
+                case bool flag: writer.WriteByte(TagBool); writer.WriteByte(flag ? (byte)1 : (byte)0); return true;
+                case int number: writer.WriteByte(TagInt); writer.WriteInt32(number); return true;
+                case long number: writer.WriteByte(TagLong); writer.WriteInt64(number); return true;
+                case double number: writer.WriteByte(TagDouble); writer.WriteInt64(BitConverter.DoubleToInt64Bits(number)); return true;
+                case float number: writer.WriteByte(TagFloat); writer.WriteInt32(BitConverter.SingleToInt32Bits(number)); return true;
                 case decimal number:
                     writer.WriteByte(TagDecimal);
                     Span<int> bits = stackalloc int[4];
                     decimal.GetBits(number, bits);
                     for (int i = 0; i < 4; i++)
                         writer.WriteInt32(bits[i]);
-                    return;
-                case short number: writer.WriteByte(TagShort); writer.WriteInt32(number); return;
-                case byte number: writer.WriteByte(TagByte); writer.WriteByte(number); return;
-                case sbyte number: writer.WriteByte(TagSByte); writer.WriteByte((byte)number); return;
-                case ushort number: writer.WriteByte(TagUShort); writer.WriteInt32(number); return;
-                case uint number: writer.WriteByte(TagUInt); writer.WriteInt64(number); return;
-                case ulong number: writer.WriteByte(TagULong); writer.WriteInt64((long)number); return;
-                case char character: writer.WriteByte(TagChar); writer.WriteInt32(character); return;
-                case DateTime time: writer.WriteByte(TagDateTime); writer.WriteInt64(time.Ticks); writer.WriteByte((byte)time.Kind); return;
-                case DateTimeOffset time: writer.WriteByte(TagDateTimeOffset); writer.WriteInt64(time.Ticks); writer.WriteInt64(time.Offset.Ticks); return;
-                case TimeSpan span: writer.WriteByte(TagTimeSpan); writer.WriteInt64(span.Ticks); return;
+                    return true;
+                case short number: writer.WriteByte(TagShort); writer.WriteInt32(number); return true;
+                case byte number: writer.WriteByte(TagByte); writer.WriteByte(number); return true;
+                case sbyte number: writer.WriteByte(TagSByte); writer.WriteByte((byte)number); return true;
+                case ushort number: writer.WriteByte(TagUShort); writer.WriteInt32(number); return true;
+                case uint number: writer.WriteByte(TagUInt); writer.WriteInt64(number); return true;
+                case ulong number: writer.WriteByte(TagULong); writer.WriteInt64((long)number); return true;
+                case char character: writer.WriteByte(TagChar); writer.WriteInt32(character); return true;
+                case DateTime time: writer.WriteByte(TagDateTime); writer.WriteInt64(time.Ticks); writer.WriteByte((byte)time.Kind); return true;
+                case DateTimeOffset time: writer.WriteByte(TagDateTimeOffset); writer.WriteInt64(time.Ticks); writer.WriteInt64(time.Offset.Ticks); return true;
+                case TimeSpan span: writer.WriteByte(TagTimeSpan); writer.WriteInt64(span.Ticks); return true;
                 case Guid guid:
                     writer.WriteByte(TagGuid);
                     Span<byte> raw = stackalloc byte[16];
                     guid.TryWriteBytes(raw);
                     writer.WriteBytes(raw);
-                    return;
-                case byte[] bytes: writer.WriteByte(TagBytes); writer.WriteBytes(bytes); return;
+                    return true;
+                case byte[] bytes: writer.WriteByte(TagBytes); writer.WriteBytes(bytes); return false;
                 case Enum:
                     writer.WriteByte(TagString);
                     writer.WriteString(value.ToString());
-                    return;
+                    return true;
             }
             writer.WriteByte(TagJson);
             writer.WriteBytes(ToJson(value));
+            return false;
         }
 
         private static ReadOnlySpan<byte> ToJson(object value)

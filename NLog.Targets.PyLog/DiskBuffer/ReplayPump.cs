@@ -28,6 +28,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private readonly DiskBufferTargetWrapper _owner;
         private readonly SegmentCatalog _catalog;
         private readonly Checkpoint _checkpoint;
+        private readonly LiveWindow _live;
+        private readonly List<LiveRecord> _liveTaken = new List<LiveRecord>();
         private readonly Entry?[] _ring;
         private readonly int _batchSize;
         private readonly long _previousRunEnd;
@@ -37,6 +39,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private readonly List<FlushRequest> _flushes = new List<FlushRequest>();
         private readonly ManualResetEventSlim _wake = new ManualResetEventSlim(false);
         private readonly List<Entry> _batch = new List<Entry>();
+        // Entries (each with its continuation delegate) reused once settled; only the pump thread touches it.
+        private readonly Stack<Entry> _pool = new Stack<Entry>();
         private readonly List<AsyncLogEventInfo> _submit = new List<AsyncLogEventInfo>();
         private readonly Thread _thread;
         private SegmentReader? _reader;
@@ -49,11 +53,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private bool _deliveredSinceRetry;
         private int _stopping;
 
-        public ReplayPump(DiskBufferTargetWrapper owner, SegmentCatalog catalog, Checkpoint checkpoint, long startPosition, long previousRunEnd, int window, int batchSize, int retryDelayMs, int maxRetryDelayMs)
+        public ReplayPump(DiskBufferTargetWrapper owner, SegmentCatalog catalog, Checkpoint checkpoint, LiveWindow live, long startPosition, long previousRunEnd, int window, int batchSize, int retryDelayMs, int maxRetryDelayMs)
         {
             _owner = owner;
             _catalog = catalog;
             _checkpoint = checkpoint;
+            _live = live;
             _readPosition = startPosition;
             _previousRunEnd = previousRunEnd;
             _ring = new Entry?[window];
@@ -63,6 +68,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
             _retryDelay = retryDelayMs;
             _thread = new Thread(Run) { IsBackground = true, Name = "DiskBufferWrapper " + owner.Name };
         }
+
+        /// <summary>Events taken from the live window (not read back from disk) so far.</summary>
+        internal long FromWindow;
+
+        /// <summary>Events read back from the segment files so far.</summary>
+        internal long FromDisk;
 
         /// <summary>Events handed over and still waiting for their outcome.</summary>
         public int Outstanding
@@ -117,14 +128,21 @@ namespace NLog.Targets.PyLog.DiskBuffer
         {
             // A reporting target's continuation says only "accepted"; its outcome comes through OnOutcome.
             if (error is null && _owner.WrappedReports)
+            {
+                entry.Answered();
                 return;
+            }
+            bool completed;
             lock (_sync)
             {
-                if (!_byEvent.Remove(entry.Event))
-                    return;
-                Complete(entry, error is null);
+                completed = _byEvent.Remove(entry.Event);
+                if (completed)
+                    Complete(entry, error is null);
             }
-            _wake.Set();
+            // The last touch of the entry: from here on the pump may reuse it.
+            entry.Answered();
+            if (completed)
+                _wake.Set();
         }
 
         private void Complete(Entry entry, bool finished)
@@ -229,6 +247,10 @@ namespace NLog.Targets.PyLog.DiskBuffer
             {
                 while (_count > 0 && _ring[_head]!.State == Done)
                 {
+                    var entry = _ring[_head]!;
+                    // Reused only when no continuation is still due (a reporting target may call it after the outcome).
+                    if (Volatile.Read(ref entry.Unanswered) == 0)
+                        _pool.Push(entry.Cleared());
                     _ring[_head] = null;
                     _head = (_head + 1) % _ring.Length;
                     _count--;
@@ -326,6 +348,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     if (entry.State != Failed)
                         continue;
                     entry.State = Pending;
+                    entry.Replay = true;
                     _byEvent[entry.Event] = entry;
                     _batch.Add(entry);
                 }
@@ -334,7 +357,6 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 _deliveredSinceRetry = false;
             }
             _retryAt = 0;
-            _owner.CountReplayed(_batch.Count);
             HandOver(_batch);
         }
 
@@ -346,8 +368,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             if (room <= 0)
                 return false;
             _batch.Clear();
-            int replayed = 0;
-            ReadBatch(Math.Min(room, _batchSize), ref replayed);
+            ReadBatch(Math.Min(room, _batchSize));
             if (_batch.Count == 0)
                 return false;
 
@@ -355,9 +376,18 @@ namespace NLog.Targets.PyLog.DiskBuffer
             lock (_catalog.Sync)
             {
                 int kept = 0;
+                long segmentId = -1;
+                bool evicted = false;
                 for (int i = 0; i < _batch.Count; i++)
                 {
-                    if (IsEvictedLocked(SegmentCatalog.SegmentOf(_batch[i].Position)))
+                    // A batch spans one or two segments: ask once per segment, not per event.
+                    long id = SegmentCatalog.SegmentOf(_batch[i].Position);
+                    if (id != segmentId)
+                    {
+                        segmentId = id;
+                        evicted = _catalog.IsEvicted(id);
+                    }
+                    if (evicted)
                         continue;
                     _batch[kept++] = _batch[i];
                 }
@@ -376,27 +406,43 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     _byEvent[entry.Event] = entry;
                 }
             }
-            _owner.CountReplayed(replayed);
             HandOver(_batch);
             return true;
         }
 
-        private bool IsEvictedLocked(long segmentId)
+        /// <summary>Takes what continues the read position from the live window, else reads the file.</summary>
+        private void ReadBatch(int max)
         {
-            foreach (var segment in _catalog.Snapshot())
-            {
-                if (segment.Id == segmentId)
-                    return segment.Evicted;
-            }
-            return true;
-        }
-
-        private void ReadBatch(int max, ref int replayed)
-        {
+            bool opened = false;
             while (_batch.Count < max)
             {
-                if (_reader is null && !OpenNextSegment())
-                    return;
+                if (TakeLive(max - _batch.Count))
+                {
+                    opened = false;
+                    continue;
+                }
+                if (_reader != null && SegmentCatalog.Position(_reader.Id, _reader.Offset) != _readPosition)
+                {
+                    // The live window carried the read position past the reader: continue where it stands.
+                    if (_reader.Id == SegmentCatalog.SegmentOf(_readPosition) && SegmentCatalog.OffsetOf(_readPosition) >= RecordFormat.SegmentHeaderBytes)
+                    {
+                        _reader.MoveTo(SegmentCatalog.OffsetOf(_readPosition));
+                    }
+                    else
+                    {
+                        _reader.Dispose();
+                        _reader = null;
+                    }
+                }
+                if (_reader is null)
+                {
+                    if (opened || !OpenNextSegment())
+                        return;
+                    // Opening moved the read position to the first record: the window may continue from there.
+                    opened = true;
+                    continue;
+                }
+                opened = false;
                 var reader = _reader!;
                 long readable = _catalog.ReadableLength(reader.Id);
                 var result = reader.TryRead(readable, out long offset, out var payload);
@@ -424,10 +470,32 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 }
                 long position = SegmentCatalog.Position(reader.Id, offset);
                 _readPosition = SegmentCatalog.Position(reader.Id, reader.Offset);
-                if (position < _previousRunEnd)
-                    replayed++;
-                _batch.Add(new Entry(this, position, replayedEvent));
+                _batch.Add(Rent(position, replayedEvent.LogEvent, replayedEvent.Scope, replayedEvent.ThreadName, replay: position < _previousRunEnd));
+                FromDisk++;
             }
+        }
+
+        private bool TakeLive(int max)
+        {
+            _liveTaken.Clear();
+            if (_live.Take(ref _readPosition, max, _liveTaken) == 0)
+                return false;
+            foreach (var record in _liveTaken)
+                _batch.Add(Rent(record.Start, record.Live.LogEvent!, record.Live.Scope, record.Live.ThreadName, replay: false));
+            FromWindow += _liveTaken.Count;
+            _liveTaken.Clear();
+            return true;
+        }
+
+        private Entry Rent(long position, LogEventInfo logEvent, KeyValuePair<string, object?>[]? scope, string? threadName, bool replay)
+        {
+            var entry = _pool.Count > 0 ? _pool.Pop() : new Entry(this);
+            entry.Position = position;
+            entry.Event = logEvent;
+            entry.Scope = scope;
+            entry.ThreadName = threadName;
+            entry.Replay = replay;
+            return entry;
         }
 
         private void ReportCorrupt(SegmentReader reader)
@@ -476,12 +544,22 @@ namespace NLog.Targets.PyLog.DiskBuffer
         /// <summary>
         /// Hands events over, restoring around each what NLog reads from the logging thread at render
         /// time: its scope properties, and its name (for <c>${threadname}</c>, Plumelog's <c>threadName</c>).
+        /// The one place <c>pylog.events.replayed</c> is counted: once per hand-over of an event of an
+        /// earlier run or of an event handed over again after a transient drop.
         /// </summary>
         private void HandOver(List<Entry> entries)
         {
             var wrapped = _owner.WrappedTarget;
             if (wrapped is null)
                 return;
+            int replayed = 0;
+            foreach (var entry in entries)
+            {
+                if (entry.Replay)
+                    replayed++;
+            }
+            if (replayed > 0)
+                _owner.CountReplayed(replayed);
             var thread = Thread.CurrentThread;
             string? current = thread.Name;
             _submit.Clear();
@@ -494,6 +572,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     thread.Name = name;
                     current = name;
                 }
+                Interlocked.Increment(ref entry.Unanswered);
                 if (entry.Scope is null)
                 {
                     _submit.Add(new AsyncLogEventInfo(entry.Event, entry.Continuation));
@@ -525,30 +604,47 @@ namespace NLog.Targets.PyLog.DiskBuffer
             _submit.Clear();
         }
 
+        /// <summary>One event in the window of hand-overs; reused (with its continuation) once settled.</summary>
         internal sealed class Entry
         {
-            public Entry(ReplayPump pump, long position, ReplayedEvent replayed)
+            public Entry(ReplayPump pump)
             {
-                Position = position;
-                Event = replayed.LogEvent;
-                Scope = replayed.Scope;
-                ThreadName = replayed.ThreadName;
                 Continuation = error => pump.OnContinuation(this, error);
+                Event = null!;
             }
 
-            public long Position { get; }
+            public long Position;
 
-            public LogEventInfo Event { get; }
+            public LogEventInfo Event;
 
-            public KeyValuePair<string, object?>[]? Scope { get; }
+            public KeyValuePair<string, object?>[]? Scope;
 
-            public string? ThreadName { get; }
+            public string? ThreadName;
 
             public AsyncContinuation Continuation { get; }
 
             public int State;
 
             public bool HadOutcome;
+
+            /// <summary>Hand-overs whose continuation has not been called yet.</summary>
+            public int Unanswered;
+
+            public void Answered() => Interlocked.Decrement(ref Unanswered);
+
+            public Entry Cleared()
+            {
+                Event = null!;
+                Scope = null;
+                ThreadName = null;
+                State = Pending;
+                HadOutcome = false;
+                Replay = false;
+                return this;
+            }
+
+            /// <summary>This hand-over is a replay (an earlier run's event, or one handed over again after a transient drop).</summary>
+            public bool Replay;
         }
 
         private readonly struct FlushRequest

@@ -21,6 +21,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private long _bufferOffset;
         private int _bufferLength;
         private bool _inCorruptStretch;
+        // A sealed file no longer grows: its length is asked once (fstat), not once per record.
+        private long _sealedLength = -1;
 
         private SegmentReader(long id, SafeFileHandle handle)
         {
@@ -92,7 +94,18 @@ namespace NLog.Targets.PyLog.DiskBuffer
         public ReadResult TryRead(long readableLength, out long offset, out ReadOnlyMemory<byte> payload)
         {
             bool sealedFile = readableLength == long.MaxValue;
-            long end = sealedFile ? FileLength() : readableLength;
+            long end = readableLength;
+            if (sealedFile)
+            {
+                end = _sealedLength;
+                if (end < 0)
+                {
+                    end = FileLength();
+                    // A failed fstat answers the current offset: not worth keeping.
+                    if (end > Offset)
+                        _sealedLength = end;
+                }
+            }
             payload = default;
             while (true)
             {
@@ -138,6 +151,16 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 Offset = recordEnd;
                 return ReadResult.Record;
             }
+        }
+
+        /// <summary>
+        /// Continues at <paramref name="offset"/>, the start of a record (the replay pump took the
+        /// records before it from memory); what the buffer already holds stays usable.
+        /// </summary>
+        public void MoveTo(long offset)
+        {
+            Offset = offset;
+            _inCorruptStretch = false;
         }
 
         /// <summary>Counts a record that checked out but could not be decoded, as a damaged stretch of its own.</summary>

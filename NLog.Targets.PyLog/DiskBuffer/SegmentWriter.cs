@@ -20,15 +20,19 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
         /// <summary>The original events whose records reached the OS (or were handed on); only tracked when someone listens.</summary>
         void ReportBuffered(List<LogEventInfo> originals);
+
+        /// <summary>Enough is pending for one large write: wake the background writer before its interval ends.</summary>
+        void WakeWriter();
     }
 
     /// <summary>
     /// Appends records to the active segment. Logging threads copy a sealed-less record into an
     /// in-memory buffer under a short lock (<see cref="TryAppend"/>); <see cref="FlushToOs"/> —
-    /// called by the background writer every <c>FlushIntervalMilliseconds</c>, at once for
-    /// Error/Fatal and by <c>Flush()</c> — swaps the buffer, checksums the records and writes them
-    /// with one <c>write</c> per segment piece. Producers wait only when <see cref="MaxPendingBytes"/>
-    /// are waiting for the disk.
+    /// called by the background writer every <c>FlushIntervalMilliseconds</c> or as soon as
+    /// <see cref="WakeBytes"/> are pending, at once for Error/Fatal and by <c>Flush()</c> — swaps the
+    /// buffer, checksums the records and writes them with one <c>write</c> per segment piece, then
+    /// gives the written records with their original events to the <see cref="LiveWindow"/>.
+    /// Producers wait only when <see cref="MaxPendingBytes"/> are waiting for the disk.
     /// </summary>
     /// <remarks>
     /// A write that fails (ENOSPC, a read-only or vanished directory) truncates the segment back to
@@ -36,10 +40,20 @@ namespace NLog.Targets.PyLog.DiskBuffer
     /// are counted — and every second tries to open a fresh segment; success resumes buffering.
     /// A vanished segment file is noticed on the next flush (the writes would otherwise go to an
     /// unlinked inode).
+    /// <para>
+    /// Power loss: an fsync of a new segment file does not make its name durable; the directory is
+    /// fsynced too, at the first <see cref="Fsync"/> after a segment was created and when a segment is
+    /// closed, so the <c>FsyncIntervalMilliseconds</c> promise covers the file's existence, not only
+    /// its bytes. Deleting a delivered segment is not synced: a lost deletion replays it (at least once).
+    /// </para>
     /// </remarks>
     internal sealed class SegmentWriter : IDisposable
     {
         public const int MaxPendingBytes = 8 * 1024 * 1024;
+
+        /// <summary>Pending bytes that wake the writer early: large writes, and few enough records that the live window holds them.</summary>
+        public const int WakeBytes = 128 * 1024;
+        private const int InitialLiveEvents = 1024;
         private const int InitialBufferBytes = 64 * 1024;
         private const long RecoverIntervalMs = 1000;
 
@@ -50,11 +64,21 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private readonly long _segmentBytes;
         private readonly long _maxBytes;
         private readonly bool _dropOldest;
+        private readonly LiveWindow? _window;
+        private readonly Action<string> _syncDirectory;
+        // A segment file was created since the directory was last fsynced.
+        private bool _directoryUnsynced;
         private DirectoryLock? _lock;
         private byte[] _active = new byte[InitialBufferBytes];
         private byte[] _spare = new byte[InitialBufferBytes];
         private int _activeLength;
         private int _activeCount;
+        private LiveEvent[] _activeLive = new LiveEvent[InitialLiveEvents];
+        private LiveEvent[] _spareLive = new LiveEvent[InitialLiveEvents];
+        private LiveRecord[] _written = new LiveRecord[InitialLiveEvents];
+        private bool _wakeRequested;
+        // The end of the last record written this run (the live window's chain), -1 before the first.
+        private long _lastEnd = -1;
         private List<LogEventInfo>? _activeOriginals;
         private List<LogEventInfo>? _spareOriginals;
         private int _waitingProducers;
@@ -68,8 +92,10 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private bool _disposed;
 
         /// <summary>Creates the writer; <paramref name="directoryLock"/> is null when the directory was not usable at start-up (it is taken once the directory is).</summary>
-        public SegmentWriter(SegmentCatalog catalog, IBufferOwner owner, DirectoryLock? directoryLock, long segmentBytes, long maxBytes, bool dropOldest)
+        public SegmentWriter(SegmentCatalog catalog, IBufferOwner owner, DirectoryLock? directoryLock, long segmentBytes, long maxBytes, bool dropOldest, LiveWindow? window = null, Action<string>? syncDirectory = null)
         {
+            _window = window;
+            _syncDirectory = syncDirectory ?? DirectorySync.Sync;
             _catalog = catalog;
             _owner = owner;
             _lock = directoryLock;
@@ -99,10 +125,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
         /// <summary>
         /// Copies a record (header with magic and length filled in, checksum left to the writer) into the
-        /// pending buffer. Returns false under <c>FullPolicy=DropNewest</c> when it would exceed <c>MaxBytes</c>.
+        /// pending buffer, with what the live window keeps of the event. Returns false under
+        /// <c>FullPolicy=DropNewest</c> when it would exceed <c>MaxBytes</c>.
         /// </summary>
-        public bool TryAppend(ReadOnlySpan<byte> record, LogEventInfo? original)
+        public bool TryAppend(ReadOnlySpan<byte> record, in LiveEvent live, LogEventInfo? original)
         {
+            bool wake = false;
             lock (_appendLock)
             {
                 if (_disposed)
@@ -137,11 +165,20 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 }
                 record.CopyTo(_active.AsSpan(_activeLength));
                 _activeLength += record.Length;
-                _activeCount++;
+                if (_activeCount == _activeLive.Length)
+                    Array.Resize(ref _activeLive, _activeLive.Length * 2);
+                _activeLive[_activeCount++] = live;
                 if (original != null)
                     (_activeOriginals ??= new List<LogEventInfo>()).Add(original);
-                return true;
+                if (_activeLength >= WakeBytes && !_wakeRequested)
+                {
+                    _wakeRequested = true;
+                    wake = true;
+                }
             }
+            if (wake)
+                _owner.WakeWriter();
+            return true;
         }
 
         /// <summary>Writes every pending record to the OS. Safe from any thread; serialised by the I/O lock.</summary>
@@ -152,16 +189,20 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 byte[] chunk;
                 int length, count;
                 List<LogEventInfo>? originals;
+                LiveEvent[] live;
                 lock (_appendLock)
                 {
                     chunk = _active;
                     length = _activeLength;
                     count = _activeCount;
                     originals = _activeOriginals;
+                    live = _activeLive;
                     _active = _spare;
                     _activeLength = 0;
                     _activeCount = 0;
                     _activeOriginals = _spareOriginals;
+                    _activeLive = _spareLive;
+                    _wakeRequested = false;
                     Volatile.Write(ref _writingBytes, length);
                     if (_waitingProducers > 0)
                         Monitor.PulseAll(_appendLock);
@@ -171,7 +212,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 if (length > 0)
                 {
                     SealRecords(chunk, length);
-                    WriteChunk(chunk, length, count);
+                    WriteChunk(chunk, length, live);
                     Volatile.Write(ref _writingBytes, 0);
                     _owner.RecordsWritten();
                 }
@@ -186,6 +227,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     originals.Clear();
                 }
                 _spareOriginals = originals;
+                Array.Clear(live, 0, count);
+                _spareLive = count < InitialLiveEvents && live.Length > InitialLiveEvents ? new LiveEvent[InitialLiveEvents] : live;
                 // Keep a grown buffer only while it is in use; an idle writer returns to the small one.
                 _spare = length < InitialBufferBytes && chunk.Length > InitialBufferBytes ? new byte[InitialBufferBytes] : chunk;
             }
@@ -197,7 +240,10 @@ namespace NLog.Targets.PyLog.DiskBuffer
             lock (_ioLock)
             {
                 if (_file is null || _unsyncedBytes == 0)
+                {
+                    SyncDirectoryIfNeeded();
                     return;
+                }
                 try
                 {
                     _file.Flush(flushToDisk: true);
@@ -206,7 +252,26 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
                     EnterFallback(ex, "fsync");
+                    return;
                 }
+                SyncDirectoryIfNeeded();
+            }
+        }
+
+        /// <summary>Makes the names of the segments created since the last time durable (one directory fsync).</summary>
+        private void SyncDirectoryIfNeeded()
+        {
+            if (!_directoryUnsynced)
+                return;
+            try
+            {
+                _syncDirectory(_catalog.Directory);
+                _directoryUnsynced = false;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Kept for the next interval; the directory may be gone (the writer notices that on its own).
+                InternalLogger.Debug(ex, "DiskBufferWrapper: fsync of the directory '{0}' failed.", _catalog.Directory);
             }
         }
 
@@ -242,9 +307,10 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private static int RecordSize(byte[] chunk, int position)
             => RecordFormat.RecordHeaderBytes + BinaryPrimitives.ReadInt32LittleEndian(chunk.AsSpan(position + 8));
 
-        private void WriteChunk(byte[] chunk, int length, int count)
+        private void WriteChunk(byte[] chunk, int length, LiveEvent[] live)
         {
             int position = 0;
+            int index = 0;
             while (position < length)
             {
                 if (InFallback && !TryRecover())
@@ -285,11 +351,13 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 {
                     int kept = KeepWholeRecords(file, chunk, position, end, before);
                     AccountWritten(chunk, position, kept, segment);
+                    PublishLive(chunk, position, kept, segment.Id, before, live, index);
                     EnterFallback(ex, "writing a segment");
                     HandStraight(chunk, position + kept, length);
                     return;
                 }
                 AccountWritten(chunk, position, piece, segment);
+                index = PublishLive(chunk, position, piece, segment.Id, before, live, index);
                 position = end;
                 if (segment.Bytes >= _segmentBytes)
                     Roll();
@@ -311,6 +379,30 @@ namespace NLog.Targets.PyLog.DiskBuffer
             _catalog.AddBufferedEvents(records);
             _unsyncedBytes += bytes;
             _catalog.PublishActive(segment.Id, segment.Bytes);
+        }
+
+        /// <summary>
+        /// Gives the records of a written piece (at <paramref name="fileOffset"/> of segment
+        /// <paramref name="segmentId"/>) to the live window; returns the index of the next record's event.
+        /// </summary>
+        private int PublishLive(byte[] chunk, int start, int bytes, long segmentId, long fileOffset, LiveEvent[] live, int index)
+        {
+            int records = 0;
+            for (int p = start; p < start + bytes; p += RecordSize(chunk, p))
+            {
+                if (records == _written.Length)
+                    Array.Resize(ref _written, _written.Length * 2);
+                long recordStart = SegmentCatalog.Position(segmentId, fileOffset + (p - start));
+                long recordEnd = recordStart + RecordSize(chunk, p);
+                _written[records++] = new LiveRecord(recordStart, recordEnd, _lastEnd, in live[index++]);
+                _lastEnd = recordEnd;
+            }
+            if (records > 0 && _window != null)
+            {
+                _window.Add(_written, records);
+                Array.Clear(_written, 0, records);
+            }
+            return index;
         }
 
         /// <summary>After a failed write: how many bytes of whole records did land? Truncates a torn record away.</summary>
@@ -452,6 +544,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             _file = file;
             _segment = segment;
             _unsyncedBytes += RecordFormat.SegmentHeaderBytes;
+            _directoryUnsynced = true;
             _catalog.PublishActive(id, segment.Bytes);
             return true;
         }
@@ -487,6 +580,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
             {
                 InternalLogger.Debug(ex, "DiskBufferWrapper: closing '{0}' failed.", file.Name);
             }
+            // A sealed segment is on the device only once its name is too.
+            SyncDirectoryIfNeeded();
         }
 
         /// <summary>Writes to a deleted file would vanish: notice it and start a new segment (the directory is created again).</summary>

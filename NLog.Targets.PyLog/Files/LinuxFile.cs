@@ -113,6 +113,21 @@ namespace NLog.Targets.PyLog.Files
             }
         }
 
+        /// <summary>
+        /// <c>fsync</c> of a directory: the entries of files created in it (and renames, deletions)
+        /// then survive a power loss; an fsync of the file itself does not cover its name.
+        /// </summary>
+        public static void SyncDirectory(string path)
+        {
+            using var handle = OpenOrThrow(path, ReadOnly | CloseOnExec);
+            int result;
+            while ((result = fsync(handle)) < 0 && Marshal.GetLastPInvokeError() == EINTR)
+            {
+            }
+            if (result < 0)
+                throw Error(Marshal.GetLastPInvokeError(), path);
+        }
+
         private static SafeFileHandle OpenOrThrow(string path, int flags)
         {
             int fd;
@@ -146,6 +161,9 @@ namespace NLog.Targets.PyLog.Files
 
         [DllImport("libc", SetLastError = true)]
         private static extern int flock(SafeFileHandle fd, int operation);
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int fsync(SafeFileHandle fd);
 
         [DllImport("libc", SetLastError = true)]
         private static extern int ftruncate(SafeFileHandle fd, nint length);
