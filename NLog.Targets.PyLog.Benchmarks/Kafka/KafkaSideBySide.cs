@@ -54,7 +54,8 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
                 OverflowAction = NLog.Targets.Wrappers.AsyncTargetWrapperOverflowAction.Block,
             };
             // Diagnosis knobs (not used for the recorded figures unless stated there): PYLOG_BENCH_INFLIGHT,
-            // _QUEUELIMIT, _TASKDELAY, _LOCKINGQUEUE=1 (NLog's locking queue), _MAXMSGS (queue.buffering.max.messages).
+            // _QUEUELIMIT, _TASKDELAY, _LOCKINGQUEUE=1 (NLog's locking queue), _MAXMSGS (queue.buffering.max.messages),
+            // _GCINFO=1 (the last GC of each round: generation, promoted bytes, generation sizes).
             if (Environment.GetEnvironmentVariable("PYLOG_BENCH_INFLIGHT") is string inFlight)
                 target.MaxBatchesInFlight = int.Parse(inFlight, CultureInfo.InvariantCulture);
             if (Environment.GetEnvironmentVariable("PYLOG_BENCH_QUEUELIMIT") is string queueLimit)
@@ -78,8 +79,8 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
             RunBare(bare, layout, 5000);
             RunTarget(factory, logger, 5000, ref delivered);
 
-            var bareRounds = new List<(double Rate, double Bytes)>();
-            var targetRounds = new List<(double Rate, double Bytes)>();
+            var bareRounds = new List<(double Rate, double Bytes, string Gcs)>();
+            var targetRounds = new List<(double Rate, double Bytes, string Gcs)>();
             // PYLOG_BENCH_ONLY=target|bare runs one side only (for a profiler); the ratio is then meaningless.
             string? only = Environment.GetEnvironmentVariable("PYLOG_BENCH_ONLY");
             for (int round = 0; round < rounds; round++)
@@ -90,9 +91,9 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
                     targetRounds.Add(RunTarget(factory, logger, events, ref delivered));
             }
             if (bareRounds.Count == 0)
-                bareRounds.Add((double.NaN, double.NaN));
+                bareRounds.Add((double.NaN, double.NaN, string.Empty));
             if (targetRounds.Count == 0)
-                targetRounds.Add((double.NaN, double.NaN));
+                targetRounds.Add((double.NaN, double.NaN, string.Empty));
             factory.Shutdown();
 
             var b = Median(bareRounds);
@@ -103,20 +104,22 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
                 events, rounds, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription, Library.VersionString, target.BatchSize, target.LingerMilliseconds,
                 target.MaxBatchesInFlight, target.QueueLimit, target.TaskDelayMilliseconds));
             report.AppendLine();
-            report.AppendLine("| | events/s | B allocated/event | rounds (events/s) |");
-            report.AppendLine("|---|---:|---:|---|");
+            report.AppendLine("| | events/s | B allocated/event | GCs gen0/1/2, pause (median round) | rounds (events/s) |");
+            report.AppendLine("|---|---:|---:|---|---|");
             report.AppendLine(Row("bare Produce loop, rendering", b, bareRounds));
             report.AppendLine(Row("KafkaTarget", t, targetRounds));
-            report.AppendLine(string.Format(CultureInfo.InvariantCulture, "| ratio | **{0:F2}x** | | |", t.Rate / b.Rate));
+            report.AppendLine(string.Format(CultureInfo.InvariantCulture, "| ratio | **{0:F2}x** | | | |", t.Rate / b.Rate));
             return report.ToString();
         }
 
-        private static (double Rate, double Bytes) RunBare(IProducer<byte[], byte[]> producer, NLog.Layouts.Layout layout, int events)
+        private static (double Rate, double Bytes, string Gcs) RunBare(IProducer<byte[], byte[]> producer, NLog.Layouts.Layout layout, int events)
         {
             var scratch = new ArrayBufferWriter<byte>(1024);
             var key = Encoding.UTF8.GetBytes("bench");
             Volatile.Write(ref s_reports, 0);
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var pause = GC.GetTotalPauseDuration();
             var clock = Stopwatch.StartNew();
             var message = new Message<byte[], byte[]> { Key = key };
             for (int i = 0; i < events; i++)
@@ -141,13 +144,15 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
             clock.Stop();
             if (Volatile.Read(ref s_reports) != events)
                 throw new InvalidOperationException($"bare loop: {s_reports} of {events} delivered");
-            return (events / clock.Elapsed.TotalSeconds, (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)events);
+            return (events / clock.Elapsed.TotalSeconds, (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)events, Collections(gcs, pause));
         }
 
-        private static (double Rate, double Bytes) RunTarget(LogFactory factory, Logger logger, int events, ref long delivered)
+        private static (double Rate, double Bytes, string Gcs) RunTarget(LogFactory factory, Logger logger, int events, ref long delivered)
         {
             long before = Interlocked.Read(ref delivered);
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var pause = GC.GetTotalPauseDuration();
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < events; i++)
                 logger.Info("order {Order} processed", i);
@@ -156,19 +161,33 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
             long got = Interlocked.Read(ref delivered) - before;
             if (got != events)
                 throw new InvalidOperationException($"target: {got} of {events} delivered when Flush returned");
-            return (events / clock.Elapsed.TotalSeconds, (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)events);
+            return (events / clock.Elapsed.TotalSeconds, (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)events, Collections(gcs, pause));
         }
 
-        private static (double Rate, double Bytes) Median(List<(double Rate, double Bytes)> rounds)
+        /// <summary>Garbage collections of each generation and the GC pause time since <paramref name="before"/>.</summary>
+        private static string Collections((int Gen0, int Gen1, int Gen2) before, TimeSpan pauseBefore)
+        {
+            if (Environment.GetEnvironmentVariable("PYLOG_BENCH_GCINFO") == "1")
+            {
+                var info = GC.GetGCMemoryInfo(GCKind.Any);
+                Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  last GC: gen{0}, promoted {1:N0} KB, heap {2:N0} KB, gen0/1/2/LOH after {3:N0}/{4:N0}/{5:N0}/{6:N0} KB",
+                    info.Generation, info.PromotedBytes / 1024, info.HeapSizeBytes / 1024, info.GenerationInfo[0].SizeAfterBytes / 1024, info.GenerationInfo[1].SizeAfterBytes / 1024,
+                    info.GenerationInfo[2].SizeAfterBytes / 1024, info.GenerationInfo[3].SizeAfterBytes / 1024));
+            }
+            return string.Format(CultureInfo.InvariantCulture, "{0}/{1}/{2}, {3:N0} ms", GC.CollectionCount(0) - before.Gen0, GC.CollectionCount(1) - before.Gen1,
+                GC.CollectionCount(2) - before.Gen2, (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds);
+        }
+
+        private static (double Rate, double Bytes, string Gcs) Median(List<(double Rate, double Bytes, string Gcs)> rounds)
         {
             var sorted = rounds.OrderBy(r => r.Rate).ToList();
             return sorted[sorted.Count / 2];
         }
 
-        private static string Row(string name, (double Rate, double Bytes) median, List<(double Rate, double Bytes)> rounds)
+        private static string Row(string name, (double Rate, double Bytes, string Gcs) median, List<(double Rate, double Bytes, string Gcs)> rounds)
         {
-            return string.Format(CultureInfo.InvariantCulture, "| {0} | {1:N0} | {2:N0} | {3} |", name, median.Rate, median.Bytes,
-                string.Join(", ", rounds.Select(r => r.Rate.ToString("N0", CultureInfo.InvariantCulture))));
+            return string.Format(CultureInfo.InvariantCulture, "| {0} | {1:N0} | {2:N0} | {4} | {3} |", name, median.Rate, median.Bytes,
+                string.Join(", ", rounds.Select(r => r.Rate.ToString("N0", CultureInfo.InvariantCulture))), median.Gcs);
         }
     }
 }
