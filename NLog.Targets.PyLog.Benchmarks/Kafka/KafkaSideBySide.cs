@@ -54,7 +54,7 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
                 OverflowAction = NLog.Targets.Wrappers.AsyncTargetWrapperOverflowAction.Block,
             };
             // Diagnosis knobs (not used for the recorded figures unless stated there): PYLOG_BENCH_INFLIGHT,
-            // _QUEUELIMIT, _TASKDELAY, _LOCKINGQUEUE=1 (NLog's locking queue), _MAXMSGS (queue.buffering.max.messages),
+            // _QUEUELIMIT, _BATCHSIZE, _TASKDELAY, _LOCKINGQUEUE=1 (NLog's locking queue), _MAXMSGS (queue.buffering.max.messages),
             // _GCINFO=1 (the last GC of each round: generation, promoted bytes, generation sizes).
             if (Environment.GetEnvironmentVariable("PYLOG_BENCH_INFLIGHT") is string inFlight)
                 target.MaxBatchesInFlight = int.Parse(inFlight, CultureInfo.InvariantCulture);
@@ -62,6 +62,8 @@ namespace NLog.Targets.PyLog.Benchmarks.Kafka
                 target.QueueLimit = int.Parse(queueLimit, CultureInfo.InvariantCulture);
             if (Environment.GetEnvironmentVariable("PYLOG_BENCH_TASKDELAY") is string taskDelay)
                 target.TaskDelayMilliseconds = int.Parse(taskDelay, CultureInfo.InvariantCulture);
+            if (Environment.GetEnvironmentVariable("PYLOG_BENCH_BATCHSIZE") is string batchSize)
+                target.BatchSize = int.Parse(batchSize, CultureInfo.InvariantCulture);
             if (Environment.GetEnvironmentVariable("PYLOG_BENCH_LOCKINGQUEUE") == "1")
                 target.ForceLockingQueue = true;
             if (Environment.GetEnvironmentVariable("PYLOG_BENCH_MAXMSGS") is string maxMessages)
