@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using System.Threading;
 using Microsoft.Win32.SafeHandles;
 
 namespace NLog.Targets.PyLog.Files
@@ -23,6 +25,9 @@ namespace NLog.Targets.PyLog.Files
     internal sealed class WriterRegistration : IDisposable
     {
         public const string Suffix = ".lock";
+
+        /// <summary>How long a <c>ConcurrentWrites</c> writer waits out another writer's exclusive lock before it is refused.</summary>
+        internal static readonly TimeSpan SharedLockPatience = TimeSpan.FromSeconds(2);
 
         private readonly IDisposable _handle;
 
@@ -85,28 +90,15 @@ namespace NLog.Targets.PyLog.Files
         private static bool TryRegister(SafeFileHandle handle, bool concurrent, string path, out string refusal)
         {
             refusal = string.Empty;
+            if (concurrent)
+                return TryRegisterShared(handle, path, out refusal);
+
             if (LinuxFile.TryLock(handle, LinuxFile.LockExclusive))
             {
                 // The only writer: the list of holders starts afresh (crashed holders leave their ids behind).
                 LinuxFile.Truncate(handle);
-                if (concurrent && !LinuxFile.TryLock(handle, LinuxFile.LockShared))
-                {
-                    refusal = "was taken over by process " + Holders(handle) + " while this one started";
-                    return false;
-                }
                 AppendOwnId(handle, path);
                 return true;
-            }
-
-            if (concurrent)
-            {
-                if (LinuxFile.TryLock(handle, LinuxFile.LockShared))
-                {
-                    AppendOwnId(handle, path);
-                    return true;
-                }
-                refusal = "is already written by " + Holders(handle) + " without ConcurrentWrites; set ConcurrentWrites=\"true\" on every writer of the file";
-                return false;
             }
 
             bool holdersShare = LinuxFile.TryLock(handle, LinuxFile.LockShared);
@@ -116,6 +108,48 @@ namespace NLog.Targets.PyLog.Files
             refusal = holdersShare
                 ? "is already written by " + holders + " with ConcurrentWrites=\"true\"; set it here too"
                 : "is already written by " + holders + "; two processes may write one file only when each sets ConcurrentWrites=\"true\"";
+            return false;
+        }
+
+        /// <summary>
+        /// A <c>ConcurrentWrites</c> writer: the first one takes the lock exclusively to start the list of
+        /// holders afresh, then turns it into a shared lock, which every later one takes beside it.
+        /// </summary>
+        /// <remarks>
+        /// <c>flock</c> does not turn an exclusive lock into a shared one atomically (it is released
+        /// first), and another writer starting at that moment finds the file locked exclusively,
+        /// which would look like a writer without <c>ConcurrentWrites</c>. So the exclusive state is
+        /// waited out for up to <see cref="SharedLockPatience"/>: a starting writer holds it for
+        /// microseconds, a writer without <c>ConcurrentWrites</c> for as long as it runs.
+        /// </remarks>
+        private static bool TryRegisterShared(SafeFileHandle handle, string path, out string refusal)
+        {
+            long deadline = Stopwatch.GetTimestamp() + (long)(SharedLockPatience.TotalSeconds * Stopwatch.Frequency);
+            while (true)
+            {
+                if (LinuxFile.TryLock(handle, LinuxFile.LockExclusive))
+                {
+                    // The only writer: the list of holders starts afresh (crashed holders leave their ids behind).
+                    LinuxFile.Truncate(handle);
+                    if (LinuxFile.TryLock(handle, LinuxFile.LockShared))
+                    {
+                        AppendOwnId(handle, path);
+                        refusal = string.Empty;
+                        return true;
+                    }
+                    // Another writer took the lock in the gap of the conversion: try again.
+                }
+                else if (LinuxFile.TryLock(handle, LinuxFile.LockShared))
+                {
+                    AppendOwnId(handle, path);
+                    refusal = string.Empty;
+                    return true;
+                }
+                if (Stopwatch.GetTimestamp() > deadline)
+                    break;
+                Thread.Sleep(5);
+            }
+            refusal = "is already written by " + Holders(handle) + " without ConcurrentWrites; set ConcurrentWrites=\"true\" on every writer of the file";
             return false;
         }
 
