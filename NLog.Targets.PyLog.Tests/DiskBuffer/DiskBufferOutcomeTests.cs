@@ -11,6 +11,42 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
     public sealed class DiskBufferOutcomeTests
     {
         [TestMethod]
+        [DataRow(50)]
+        [DataRow(3000)]
+        public void A_clean_restart_after_everything_was_delivered_delivers_the_next_runs_events(int firstRun)
+        {
+            // A clean shutdown deletes the delivered segments and keeps only the checkpoint. The next
+            // run numbered its segments from 1 again, behind the checkpoint: the replay skipped its
+            // records as already read (only 28 of 100 arrived). 3000 events span more than one record
+            // batch of the first run's segment, so the checkpoint lies deep in it.
+            using var folder = new FilesTempFolder();
+            var first = new ReportingTestTarget { Name = "wrapped" };
+            var (factory1, _) = DiskBufferTestKit.Create(first, folder.Path);
+            var logger1 = factory1.GetLogger("first");
+            for (int i = 0; i < firstRun; i++)
+                logger1.Info("first run {0} with some padding to make the record longer", i);
+            factory1.Flush(TimeSpan.FromSeconds(10));
+            Assert.AreEqual(firstRun, first.Delivered.Count);
+            factory1.Shutdown();
+            Assert.AreEqual(0, DiskBufferTestKit.Segments(folder.Path).Length, "the first run left no segment behind");
+
+            var second = new ReportingTestTarget { Name = "wrapped" };
+            var (factory2, _) = DiskBufferTestKit.Create(second, folder.Path);
+            try
+            {
+                var logger2 = factory2.GetLogger("second");
+                for (int i = 0; i < 100; i++)
+                    logger2.Info("second run {0}", i);
+                factory2.Flush(TimeSpan.FromSeconds(10));
+                CollectionAssert.AreEqual(Enumerable.Range(0, 100).Select(i => "second run " + i).ToList(), second.Delivered);
+            }
+            finally
+            {
+                factory2.Shutdown();
+            }
+        }
+
+        [TestMethod]
         public void Transient_drop_keeps_the_event_on_disk_and_hands_it_over_again()
         {
             using var folder = new FilesTempFolder();

@@ -196,7 +196,9 @@ namespace NLog.Targets.PyLog
             _catalog = catalog;
             _checkpoint = new Checkpoint(directory);
             long start = _checkpoint.Load();
-            long previousRunEnd = SegmentCatalog.Position(catalog.MaxId() + 1, 0);
+            // New segments go after the checkpoint, even when every segment it passed was deleted.
+            catalog.IdFloor = SegmentCatalog.SegmentOf(start);
+            long previousRunEnd = SegmentCatalog.Position(Math.Max(catalog.MaxId(), catalog.IdFloor) + 1, 0);
 
             var live = new LiveWindow(LiveWindowCapacity);
             _writer = new SegmentWriter(catalog, new WriterCallbacks(this), directoryLock, SegmentBytes, MaxBytes, FullPolicy == DiskBufferFullPolicy.DropOldest, live, SyncDirectory);

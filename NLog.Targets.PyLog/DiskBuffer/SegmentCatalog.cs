@@ -167,6 +167,13 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 _segments.Remove(segment);
         }
 
+        /// <summary>
+        /// The lowest id a new segment may not take: set at start-up to the segment the checkpoint points
+        /// into. A clean shutdown deletes every segment and keeps only the checkpoint; numbering the next
+        /// run's segments from 1 again would put them behind the checkpoint, where the replay skips them.
+        /// </summary>
+        public long IdFloor { get; set; }
+
         public long MaxId()
         {
             lock (Sync)

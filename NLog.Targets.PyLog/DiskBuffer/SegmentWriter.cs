@@ -513,7 +513,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             error = null;
             if (_dropOldest)
                 EvictFor(RecordFormat.SegmentHeaderBytes);
-            long id = Math.Max(_catalog.MaxId(), _catalog.ActiveId) + 1;
+            long id = Math.Max(Math.Max(_catalog.MaxId(), _catalog.ActiveId), _catalog.IdFloor) + 1;
             string path = _catalog.PathOf(id);
             FileStream? file = null;
             try
