@@ -89,6 +89,27 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
         }
 
         [TestMethod]
+        public void Record_with_a_good_checksum_that_cannot_be_decoded_is_skipped_once()
+        {
+            // A record from a newer format (another version byte) whose checksum is right: the
+            // reader accepts it, the decoder refuses it. The replay must move past it, not read it
+            // again and again.
+            using var folder = new FilesTempFolder();
+            var segment = LeaveEventsOnDisk(folder.Path)[0];
+            var offsets = RecordOffsets(segment);
+            var bytes = File.ReadAllBytes(segment);
+            int record = (int)offsets[20];
+            int length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(record + 8));
+            bytes[record + 12] = 0x7F; // the payload's version byte
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(record + 4), NLog.Targets.PyLog.DiskBuffer.Crc32C.Compute(bytes.AsSpan(record + 8, 4 + length)));
+            File.WriteAllBytes(segment, bytes);
+
+            var (delivered, corrupt) = Replay(folder.Path);
+            CollectionAssert.AreEqual(Expected(20), delivered);
+            Assert.AreEqual(1, corrupt, "the record is counted once");
+        }
+
+        [TestMethod]
         public void Truncated_segment_replays_what_is_left()
         {
             using var folder = new FilesTempFolder();

@@ -16,6 +16,37 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
     public sealed class DiskBufferLiveWindowTests
     {
         [TestMethod]
+        [DataRow(false)]
+        [DataRow(true)]
+        public void The_same_event_instance_logged_twice_is_delivered_twice_and_the_buffer_empties(bool reportingTarget)
+        {
+            // Outcomes find their entry by the event instance; with the live window handing over the
+            // caller's own instance, the second of two identical instances overwrote the first and one
+            // of them never completed: the replay stalled behind it.
+            using var folder = new FilesTempFolder();
+            Target wrapped = reportingTarget ? new ReportingTestTarget { Name = "wrapped" } : new PlainTestTarget { Name = "wrapped" };
+            var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path);
+            try
+            {
+                var logger = factory.GetLogger("twice");
+                var again = new LogEventInfo(LogLevel.Info, "twice", "the same instance");
+                logger.Info("before");
+                logger.Log(again);
+                logger.Log(again);
+                logger.Info("after");
+                factory.Flush(TimeSpan.FromSeconds(10));
+
+                var delivered = reportingTarget ? ((ReportingTestTarget)wrapped).Delivered : ((PlainTestTarget)wrapped).Delivered;
+                CollectionAssert.AreEqual(new[] { "before", "the same instance", "the same instance", "after" }, delivered);
+                Poll.Until(() => wrapper.BufferedEvents == 0, "every event left the buffer", 10000, () => "buffered " + wrapper.BufferedEvents);
+            }
+            finally
+            {
+                factory.Shutdown();
+            }
+        }
+
+        [TestMethod]
         public void Written_event_is_handed_over_as_the_original_and_an_event_holding_a_mutable_object_from_disk()
         {
             using var folder = new FilesTempFolder();

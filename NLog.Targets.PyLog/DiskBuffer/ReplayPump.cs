@@ -39,6 +39,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private readonly List<FlushRequest> _flushes = new List<FlushRequest>();
         private readonly ManualResetEventSlim _wake = new ManualResetEventSlim(false);
         private readonly List<Entry> _batch = new List<Entry>();
+        // The original events the batch being read took from the live window (see TakeLive).
+        private readonly HashSet<LogEventInfo> _batchLiveEvents = new HashSet<LogEventInfo>(ReferenceEqualityComparer.Instance);
         // Entries (each with its continuation delegate) reused once settled; only the pump thread touches it.
         private readonly Stack<Entry> _pool = new Stack<Entry>();
         private readonly List<AsyncLogEventInfo> _submit = new List<AsyncLogEventInfo>();
@@ -368,6 +370,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             if (room <= 0)
                 return false;
             _batch.Clear();
+            _batchLiveEvents.Clear();
             ReadBatch(Math.Min(room, _batchSize));
             if (_batch.Count == 0)
                 return false;
@@ -466,6 +469,10 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     reader.CountUndecodable();
                     ReportCorrupt(reader);
                     InternalLogger.Debug(ex, "{0}: skipped an undecodable record in segment {1}.", _owner, reader.Id);
+                    // Past it for good: left behind, the read position would send the reader back to it.
+                    _readPosition = SegmentCatalog.Position(reader.Id, reader.Offset);
+                    // It was counted in pylog.buffer.events (its checksum is right) and will never be handed over.
+                    _catalog.AddBufferedEvents(-1);
                     continue;
                 }
                 long position = SegmentCatalog.Position(reader.Id, offset);
@@ -480,11 +487,30 @@ namespace NLog.Targets.PyLog.DiskBuffer
             _liveTaken.Clear();
             if (_live.Take(ref _readPosition, max, _liveTaken) == 0)
                 return false;
-            foreach (var record in _liveTaken)
+            // Outcomes find their entry by the event instance: the same LogEventInfo logged twice must
+            // not be in flight twice. From the first such record on, the file is read instead (a
+            // fresh instance per record); the window is only a shortcut, the disk has them all.
+            int usable = 0;
+            lock (_sync)
+            {
+                while (usable < _liveTaken.Count)
+                {
+                    var logEvent = _liveTaken[usable].Live.LogEvent!;
+                    if (_byEvent.ContainsKey(logEvent) || !_batchLiveEvents.Add(logEvent))
+                        break;
+                    usable++;
+                }
+            }
+            if (usable < _liveTaken.Count)
+                _readPosition = _liveTaken[usable].Start;
+            for (int i = 0; i < usable; i++)
+            {
+                var record = _liveTaken[i];
                 _batch.Add(Rent(record.Start, record.Live.LogEvent!, record.Live.Scope, record.Live.ThreadName, replay: false));
-            FromWindow += _liveTaken.Count;
+            }
+            FromWindow += usable;
             _liveTaken.Clear();
-            return true;
+            return usable > 0;
         }
 
         private Entry Rent(long position, LogEventInfo logEvent, KeyValuePair<string, object?>[]? scope, string? threadName, bool replay)
