@@ -39,7 +39,7 @@ namespace NLog.Targets.PyLog.Core
         /// <summary>How many times NLog's writer had to be started again.</summary>
         public int Restarts => Volatile.Read(ref _restarts);
 
-        /// <summary>One look; public for tests, called by the timer.</summary>
+        /// <summary>One look; called by the timer (and by tests, to look at once).</summary>
         internal void Look()
         {
             try
