@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
+using System.Threading;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using NLog.Layouts;
+using NLog.Targets.PyLog.DiskBuffer;
 using NLog.Targets.PyLog.Tests.Support;
 
 namespace NLog.Targets.PyLog.Tests.DiskBuffer
@@ -92,6 +94,88 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             StringAssert.Contains(actual[0][2], "outer problem");
             StringAssert.Contains(actual[0][2], "inner problem");
             StringAssert.Contains(actual[0][2], "|42.5|scoped-value");
+        }
+
+        [TestMethod]
+        public void Thread_name_and_Plumelog_thread_render_as_on_the_logging_thread_from_memory_and_from_disk()
+        {
+            using var folder = new FilesTempFolder();
+            var layouts = new Layout[] { Layout.FromString("[${threadname}] ${message}"), new PlumelogLayout { AppName = "app" } };
+            var wrapped = new ReportingTestTarget { Name = "wrapped", Layouts = layouts };
+            var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path);
+            var logger = factory.GetLogger("test");
+            var expected = new List<string[]>();
+            var sync = new object();
+
+            // Named and unnamed threads take turns; every other event holds an object (read back from disk).
+            var turn = new SemaphoreSlim[] { new SemaphoreSlim(1), new SemaphoreSlim(0), new SemaphoreSlim(0) };
+            const int rounds = 20;
+            var threads = new List<Thread>();
+            for (int t = 0; t < 3; t++)
+            {
+                int me = t;
+                var thread = new Thread(() =>
+                {
+                    for (int i = 0; i < rounds; i++)
+                    {
+                        turn[me].Wait();
+                        var logEvent = new LogEventInfo(LogLevel.Info, "test", "event " + me + "/" + i);
+                        if (i % 2 == 1)
+                            logEvent.Properties["item"] = new Dictionary<string, object> { ["n"] = i };
+                        lock (sync)
+                            expected.Add(layouts.Select(l => l.Render(logEvent)).ToArray());
+                        logger.Log(logEvent);
+                        turn[(me + 1) % 3].Release();
+                    }
+                });
+                if (t < 2)
+                    thread.Name = "worker-" + (char)('A' + t);
+                threads.Add(thread);
+            }
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => Assert.IsTrue(t.Join(TimeSpan.FromSeconds(30)), "a logging thread finished"));
+            factory.Flush(TimeSpan.FromSeconds(10));
+            var (fromWindow, fromDisk) = wrapper.HandOverSources;
+            factory.Shutdown();
+            Assert.IsTrue(fromWindow > 0 && fromDisk > 0, "both paths were taken: " + fromWindow + " from memory, " + fromDisk + " from disk");
+
+            var actual = wrapped.Rendered;
+            Assert.AreEqual(3 * rounds, actual.Count);
+            for (int i = 0; i < expected.Count; i++)
+            {
+                Assert.AreEqual(expected[i][0], actual[i][0], "${threadname}, event " + i);
+                Assert.AreEqual(WithoutSeq(expected[i][1]), WithoutSeq(actual[i][1]), "Plumelog, event " + i);
+            }
+            StringAssert.StartsWith(actual[0][0], "[worker-A] ");
+            StringAssert.StartsWith(actual[2][0], "[] ", "an unnamed thread has no name on replay either");
+            StringAssert.Contains(actual[2][1], "\"threadName\":\"" + threads[2].ManagedThreadId + "\"", "Plumelog shows the unnamed thread's id");
+            StringAssert.Contains(actual[5][1], "\"threadName\":\"" + threads[2].ManagedThreadId + "\"", "also for an event read back from disk");
+        }
+
+        [TestMethod]
+        public void A_record_of_the_first_format_reads_back_with_its_single_thread_field_as_the_name()
+        {
+            var payload = new PayloadWriter();
+            payload.WriteByte(1); // version 1
+            payload.WriteInt64(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc).Ticks);
+            payload.WriteByte((byte)DateTimeKind.Utc);
+            payload.WriteByte((byte)LogLevel.Warn.Ordinal);
+            payload.WriteString("old.logger");
+            payload.WriteString("written by the first format");
+            payload.WriteString(null); // template
+            payload.WriteVarint(0); // parameters
+            payload.WriteVarint(0); // event properties
+            payload.WriteVarint(0); // scope properties
+            payload.WriteByte(0); // exception
+            payload.WriteString("17"); // thread: name or managed id
+            payload.WriteByte(0); // call site
+
+            var read = EventSerializer.Read(payload.Written);
+
+            Assert.AreEqual("written by the first format", read.LogEvent.FormattedMessage);
+            Assert.AreEqual(LogLevel.Warn, read.LogEvent.Level);
+            Assert.AreEqual("17", read.Thread.Name);
+            Assert.IsNull(read.Thread.ManagedId);
         }
     }
 }

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
-using System.Threading;
 using NLog.Targets.PyLog.Layouts;
 
 namespace NLog.Targets.PyLog.DiskBuffer
@@ -16,7 +16,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
     /// </summary>
     internal static class EventSerializer
     {
-        private const byte Version = 1;
+        // 2: the thread is stored as its name (null when unnamed) and its managed id; 1 stored one of the two.
+        private const byte Version = 2, FirstVersion = 1;
 
         private const byte TagNull = 0, TagString = 1, TagBool = 2, TagInt = 3, TagLong = 4, TagDouble = 5, TagFloat = 6,
             TagDecimal = 7, TagShort = 8, TagByte = 9, TagSByte = 10, TagUShort = 11, TagUInt = 12, TagULong = 13,
@@ -26,9 +27,6 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private const int MaxExceptionDepth = 16;
 
         private static readonly JsonValueWriter s_json = new JsonValueWriter(PropertyNameMatcher.Parse(null, out _)!, 10, MaxExceptionDepth);
-
-        [ThreadStatic]
-        private static string? t_threadId;
 
         [ThreadStatic]
         private static ReadCache? t_readCache;
@@ -109,8 +107,9 @@ namespace NLog.Targets.PyLog.DiskBuffer
             Array.Clear(scopeProperties, 0, scopeCount);
 
             WriteException(writer, logEvent.Exception, 0);
-            string threadName = Thread.CurrentThread.Name ?? (t_threadId ??= Environment.CurrentManagedThreadId.ToString(CultureInfo.InvariantCulture));
-            writer.WriteString(threadName);
+            var thread = LoggingThread.Current;
+            writer.WriteString(thread.Name);
+            writer.WriteString(thread.ManagedId);
 
             string? callerMember = logEvent.CallerMemberName;
             if (string.IsNullOrEmpty(callerMember) && string.IsNullOrEmpty(logEvent.CallerClassName))
@@ -125,14 +124,15 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 writer.WriteString(logEvent.CallerFilePath);
                 writer.WriteVarint((ulong)Math.Max(0, logEvent.CallerLineNumber));
             }
-            return exact ? new LiveEvent(logEvent, scope, threadName) : default;
+            return exact ? new LiveEvent(logEvent, scope, thread) : default;
         }
 
         /// <summary>Reads a payload back into a new event; a malformed payload throws <see cref="FormatException"/>.</summary>
         public static ReplayedEvent Read(ReadOnlySpan<byte> payload)
         {
             var reader = new PayloadReader(payload);
-            if (reader.ReadByte() != Version)
+            byte version = reader.ReadByte();
+            if (version != Version && version != FirstVersion)
                 throw new FormatException("Buffer record has an unknown version.");
             long ticks = reader.ReadInt64();
             var kind = (DateTimeKind)reader.ReadByte();
@@ -175,7 +175,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             }
 
             logEvent.Exception = ReadException(ref reader, 0);
-            string? thread = reader.ReadString(cache.Thread);
+            var thread = cache.Threads.Read(ref reader, withManagedId: version != FirstVersion);
             if (reader.ReadByte() != 0)
             {
                 string? className = reader.ReadString();
@@ -196,9 +196,9 @@ namespace NLog.Targets.PyLog.DiskBuffer
             }
             writer.WriteByte(1);
             writer.WriteString(exception is ReplayedException replayed ? replayed.OriginalTypeName : exception.GetType().FullName ?? exception.GetType().Name);
-            writer.WriteString(Safe(() => exception.Message));
-            writer.WriteString(Safe(() => exception.StackTrace));
-            writer.WriteString(Safe(() => exception.ToString()) ?? string.Empty);
+            writer.WriteString(Safe(exception, static e => e.Message));
+            writer.WriteString(Safe(exception, static e => e.StackTrace));
+            writer.WriteString(Safe(exception, static e => e.ToString()) ?? string.Empty);
             if (exception is AggregateException aggregate)
             {
                 var inner = aggregate.InnerExceptions;
@@ -242,11 +242,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
         }
 
         // An exception's own members may throw (a faulty override); the record keeps what could be read.
-        private static string? Safe(Func<string?> read)
+        // Static delegates: a capturing lambda would allocate its closure on every call, exception or not.
+        private static string? Safe(Exception exception, Func<Exception, string?> read)
         {
             try
             {
-                return read();
+                return read(exception);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -399,7 +400,47 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
             public DecodedTextCache Template { get; } = new DecodedTextCache();
 
-            public DecodedTextCache Thread { get; } = new DecodedTextCache();
+            public ThreadCache Threads { get; } = new ThreadCache();
+        }
+
+        /// <summary>
+        /// The threads of the last records read, so that records of a few threads taking turns decode
+        /// to the same few instances (no new strings, and the replay thread sees the same names).
+        /// </summary>
+        private sealed class ThreadCache
+        {
+            private const int Slots = 8;
+            private const int MaxCachedBytes = 256;
+            private readonly byte[]?[] _names = new byte[]?[Slots];
+            private readonly byte[]?[] _ids = new byte[]?[Slots];
+            private readonly LoggingThread?[] _threads = new LoggingThread?[Slots];
+            private int _next;
+
+            public LoggingThread Read(ref PayloadReader reader, bool withManagedId)
+            {
+                bool named = reader.TryReadStringBytes(out var name);
+                ReadOnlySpan<byte> id = default;
+                bool hasId = withManagedId && reader.TryReadStringBytes(out id);
+                for (int i = 0; i < Slots; i++)
+                {
+                    var thread = _threads[i];
+                    if (thread != null && Matches(_names[i], named, name) && Matches(_ids[i], hasId, id))
+                        return thread;
+                }
+                var read = new LoggingThread(named ? Encoding.UTF8.GetString(name) : null, hasId ? Encoding.UTF8.GetString(id) : null);
+                if (name.Length <= MaxCachedBytes && id.Length <= MaxCachedBytes)
+                {
+                    int slot = _next;
+                    _next = (slot + 1) % Slots;
+                    _names[slot] = named ? name.ToArray() : null;
+                    _ids[slot] = hasId ? id.ToArray() : null;
+                    _threads[slot] = read;
+                }
+                return read;
+            }
+
+            private static bool Matches(byte[]? cached, bool present, ReadOnlySpan<byte> bytes)
+                => cached is null ? !present : present && bytes.SequenceEqual(cached);
         }
 
         private sealed class StoredMessage
@@ -415,11 +456,11 @@ namespace NLog.Targets.PyLog.DiskBuffer
     /// <summary>An event read back from the buffer, with what must be restored around its hand-over.</summary>
     internal readonly struct ReplayedEvent
     {
-        public ReplayedEvent(LogEventInfo logEvent, KeyValuePair<string, object?>[]? scope, string? threadName)
+        public ReplayedEvent(LogEventInfo logEvent, KeyValuePair<string, object?>[]? scope, LoggingThread thread)
         {
             LogEvent = logEvent;
             Scope = scope;
-            ThreadName = threadName;
+            Thread = thread;
         }
 
         public LogEventInfo LogEvent { get; }
@@ -427,6 +468,6 @@ namespace NLog.Targets.PyLog.DiskBuffer
         /// <summary>The scope properties of the logging thread (null when there were none).</summary>
         public KeyValuePair<string, object?>[]? Scope { get; }
 
-        public string? ThreadName { get; }
+        public LoggingThread Thread { get; }
     }
 }

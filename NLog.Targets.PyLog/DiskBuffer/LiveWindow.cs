@@ -5,11 +5,11 @@ namespace NLog.Targets.PyLog.DiskBuffer
     /// <summary>What the logging thread keeps of an event besides its record: the event itself and what its hand-over restores.</summary>
     internal readonly struct LiveEvent
     {
-        public LiveEvent(LogEventInfo? logEvent, KeyValuePair<string, object?>[]? scope, string? threadName)
+        public LiveEvent(LogEventInfo? logEvent, KeyValuePair<string, object?>[]? scope, LoggingThread? thread)
         {
             LogEvent = logEvent;
             Scope = scope;
-            ThreadName = threadName;
+            Thread = thread;
         }
 
         /// <summary>The original event; null when it must be read back from disk (it holds objects that may change after the call).</summary>
@@ -17,7 +17,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
         public KeyValuePair<string, object?>[]? Scope { get; }
 
-        public string? ThreadName { get; }
+        public LoggingThread? Thread { get; }
     }
 
     /// <summary>A record that reached the OS, with its place in the files and its original event.</summary>

@@ -234,6 +234,14 @@ namespace NLog.Targets.PyLog.DiskBuffer
             return text;
         }
 
+        /// <summary>The UTF-8 bytes of a string as <see cref="PayloadWriter.WriteString"/> wrote it; false for null.</summary>
+        public bool TryReadStringBytes(out ReadOnlySpan<byte> bytes)
+        {
+            int length = ReadCount();
+            bytes = length == 0 ? default : Take(length - 1);
+            return length != 0;
+        }
+
         private ReadOnlySpan<byte> Take(int count)
         {
             if (count < 0 || _position + count > _data.Length)

@@ -477,7 +477,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 }
                 long position = SegmentCatalog.Position(reader.Id, offset);
                 _readPosition = SegmentCatalog.Position(reader.Id, reader.Offset);
-                _batch.Add(Rent(position, replayedEvent.LogEvent, replayedEvent.Scope, replayedEvent.ThreadName, replay: position < _previousRunEnd));
+                _batch.Add(Rent(position, replayedEvent.LogEvent, replayedEvent.Scope, replayedEvent.Thread, replay: position < _previousRunEnd));
                 FromDisk++;
             }
         }
@@ -506,20 +506,20 @@ namespace NLog.Targets.PyLog.DiskBuffer
             for (int i = 0; i < usable; i++)
             {
                 var record = _liveTaken[i];
-                _batch.Add(Rent(record.Start, record.Live.LogEvent!, record.Live.Scope, record.Live.ThreadName, replay: false));
+                _batch.Add(Rent(record.Start, record.Live.LogEvent!, record.Live.Scope, record.Live.Thread, replay: false));
             }
             FromWindow += usable;
             _liveTaken.Clear();
             return usable > 0;
         }
 
-        private Entry Rent(long position, LogEventInfo logEvent, KeyValuePair<string, object?>[]? scope, string? threadName, bool replay)
+        private Entry Rent(long position, LogEventInfo logEvent, KeyValuePair<string, object?>[]? scope, LoggingThread? thread, bool replay)
         {
             var entry = _pool.Count > 0 ? _pool.Pop() : new Entry(this);
             entry.Position = position;
             entry.Event = logEvent;
             entry.Scope = scope;
-            entry.ThreadName = threadName;
+            entry.Thread = thread;
             entry.Replay = replay;
             return entry;
         }
@@ -569,7 +569,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
         /// <summary>
         /// Hands events over, restoring around each what NLog reads from the logging thread at render
-        /// time: its scope properties, and its name (for <c>${threadname}</c>, Plumelog's <c>threadName</c>).
+        /// time: its scope properties, its name (for <c>${threadname}</c>; none for an unnamed thread)
+        /// and its managed id (Plumelog's <c>threadName</c> of an unnamed thread, see <see cref="Core.OriginThread"/>).
         /// The one place <c>pylog.events.replayed</c> is counted: once per hand-over of an event of an
         /// earlier run or of an event handed over again after a transient drop.
         /// </summary>
@@ -587,31 +588,49 @@ namespace NLog.Targets.PyLog.DiskBuffer
             if (replayed > 0)
                 _owner.CountReplayed(replayed);
             var thread = Thread.CurrentThread;
-            string? current = thread.Name;
+            string? currentName = thread.Name;
+            string? currentId = null;
             _submit.Clear();
-            foreach (var entry in entries)
+            try
             {
-                string? name = entry.ThreadName;
-                if (name != null && !string.Equals(name, current, StringComparison.Ordinal))
+                foreach (var entry in entries)
                 {
+                    var origin = entry.Thread;
+                    if (origin != null)
+                    {
+                        // Renaming costs a system call: only when the name changes (all unnamed threads share "none").
+                        if (!string.Equals(origin.Name, currentName, StringComparison.Ordinal))
+                        {
+                            Submit(wrapped);
+                            thread.Name = origin.Name;
+                            currentName = origin.Name;
+                        }
+                        if (!string.Equals(origin.ManagedId, currentId, StringComparison.Ordinal))
+                        {
+                            Submit(wrapped);
+                            Core.OriginThread.ManagedId = origin.ManagedId;
+                            currentId = origin.ManagedId;
+                        }
+                    }
+                    Interlocked.Increment(ref entry.Unanswered);
+                    if (entry.Scope is null)
+                    {
+                        _submit.Add(new AsyncLogEventInfo(entry.Event, entry.Continuation));
+                        continue;
+                    }
                     Submit(wrapped);
-                    thread.Name = name;
-                    current = name;
-                }
-                Interlocked.Increment(ref entry.Unanswered);
-                if (entry.Scope is null)
-                {
-                    _submit.Add(new AsyncLogEventInfo(entry.Event, entry.Continuation));
-                    continue;
+                    using (ScopeContext.PushProperties(entry.Scope))
+                    {
+                        _submit.Add(new AsyncLogEventInfo(entry.Event, entry.Continuation));
+                        Submit(wrapped);
+                    }
                 }
                 Submit(wrapped);
-                using (ScopeContext.PushProperties(entry.Scope))
-                {
-                    _submit.Add(new AsyncLogEventInfo(entry.Event, entry.Continuation));
-                    Submit(wrapped);
-                }
             }
-            Submit(wrapped);
+            finally
+            {
+                Core.OriginThread.ManagedId = null;
+            }
         }
 
         private void Submit(Target wrapped)
@@ -645,7 +664,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
             public KeyValuePair<string, object?>[]? Scope;
 
-            public string? ThreadName;
+            public LoggingThread? Thread;
 
             public AsyncContinuation Continuation { get; }
 
@@ -662,7 +681,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
             {
                 Event = null!;
                 Scope = null;
-                ThreadName = null;
+                Thread = null;
                 State = Pending;
                 HadOutcome = false;
                 Replay = false;

@@ -72,7 +72,7 @@ namespace NLog.Targets.PyLog.Redis
         }
 
         private static string CurrentThread()
-            => Thread.CurrentThread.Name ?? (t_threadId ??= Environment.CurrentManagedThreadId.ToString(CultureInfo.InvariantCulture));
+            => Thread.CurrentThread.Name ?? Core.OriginThread.CurrentManagedId(ref t_threadId);
 
         private string ScopeTraceId()
         {

@@ -1,0 +1,26 @@
+using System;
+
+namespace NLog.Targets.PyLog.Core
+{
+    /// <summary>
+    /// The managed id of the thread an event was logged on, while DiskBufferWrapper's replay thread
+    /// hands that event over (null otherwise). The replay thread takes the logging thread's name
+    /// itself, but it cannot take its id: layouts that show the id of an unnamed thread (Plumelog's
+    /// <c>threadName</c>) read it here first.
+    /// </summary>
+    internal static class OriginThread
+    {
+        [ThreadStatic]
+        private static string? t_managedId;
+
+        public static string? ManagedId
+        {
+            get => t_managedId;
+            set => t_managedId = value;
+        }
+
+        /// <summary>The logging thread's managed id: the origin's during a hand-over, else the calling thread's.</summary>
+        public static string CurrentManagedId(ref string? cachedOwnId)
+            => t_managedId ?? (cachedOwnId ??= Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
