@@ -56,6 +56,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private const int InitialLiveEvents = 1024;
         private const int InitialBufferBytes = 64 * 1024;
         private const long RecoverIntervalMs = 1000;
+        // Consecutive small flushes (about 5 s at the default interval) before grown buffers are given back.
+        private const int ShrinkAfterSmallFlushes = 50;
 
         private readonly object _appendLock = new object();
         private readonly object _ioLock = new object();
@@ -89,6 +91,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private long _unsyncedBytes;
         private int _fallback;
         private long _nextRecoverAttempt;
+        private int _smallFlushes;
         private bool _disposed;
 
         /// <summary>Creates the writer; <paramref name="directoryLock"/> is null when the directory was not usable at start-up (it is taken once the directory is).</summary>
@@ -228,9 +231,13 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 }
                 _spareOriginals = originals;
                 Array.Clear(live, 0, count);
-                _spareLive = count < InitialLiveEvents && live.Length > InitialLiveEvents ? new LiveEvent[InitialLiveEvents] : live;
-                // Keep a grown buffer only while it is in use; an idle writer returns to the small one.
-                _spare = length < InitialBufferBytes && chunk.Length > InitialBufferBytes ? new byte[InitialBufferBytes] : chunk;
+                // Keep grown buffers while they are in use: one small flush between two bursts must not
+                // make the next burst allocate them again (large-object-heap garbage, full collections).
+                // A writer that stays quiet returns to the small ones.
+                _smallFlushes = length < InitialBufferBytes ? _smallFlushes + 1 : 0;
+                bool shrink = _smallFlushes >= ShrinkAfterSmallFlushes;
+                _spareLive = shrink && live.Length > InitialLiveEvents ? new LiveEvent[InitialLiveEvents] : live;
+                _spare = shrink && chunk.Length > InitialBufferBytes ? new byte[InitialBufferBytes] : chunk;
             }
         }
 
