@@ -36,6 +36,30 @@ namespace NLog.Targets.PyLog.Benchmarks
                 System.Console.WriteLine(DiskBuffer.DiskBufferProbe.Run(events));
                 return;
             }
+            if (args.Length > 0 && args[0] == "disk-buffer-serializer")
+            {
+                int events = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000_000;
+                System.Console.WriteLine(DiskBuffer.DiskBufferProbe.SerializerLoop(events));
+                return;
+            }
+            // A steady wrapper loop for a profiler: disk-buffer-profile [events] [threads] [rounds] [live window capacity]
+            if (args.Length > 0 && args[0] == "disk-buffer-profile")
+            {
+                int events = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
+                int threads = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
+                int rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5;
+                int capacity = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : NLog.Targets.PyLog.DiskBuffer.LiveWindow.DefaultCapacity;
+                System.Console.WriteLine(DiskBuffer.DiskBufferProbe.Profile(events, threads, rounds, capacity));
+                return;
+            }
+            // dotnet run -c Release --project NLog.Targets.PyLog.Benchmarks -- disk-buffer-side-by-side [rounds] [events]
+            if (args.Length > 0 && args[0] == "disk-buffer-side-by-side")
+            {
+                int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
+                int events = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
+                System.Console.WriteLine(DiskBuffer.DiskBufferSideBySide.Run(rounds, events));
+                return;
+            }
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         }
     }

@@ -55,6 +55,7 @@ namespace NLog.Targets.PyLog
         private SegmentWriter? _writer;
         private Checkpoint? _checkpoint;
         private ReplayPump? _pump;
+        private LiveWindow? _live;
         private Thread? _writerThread;
         private IDisposable? _gauges;
         private IDeliveryReporter? _reporter;
@@ -165,6 +166,9 @@ namespace NLog.Targets.PyLog
         /// <summary>True when the wrapped target reports outcomes itself (its continuation then says only "accepted").</summary>
         internal bool WrappedReports => _reporter != null;
 
+        /// <summary>Events between the logging call and an outcome, by stage (for the benchmark's probe).</summary>
+        internal (long PendingBytes, int InWindow, int Outstanding) InFlight => (_writer?.PendingBytes ?? 0, _live?.Count ?? 0, _pump?.Outstanding ?? 0);
+
         /// <inheritdoc/>
         protected override void InitializeTarget()
         {
@@ -200,7 +204,7 @@ namespace NLog.Targets.PyLog
             catalog.IdFloor = SegmentCatalog.SegmentOf(start);
             long previousRunEnd = SegmentCatalog.Position(Math.Max(catalog.MaxId(), catalog.IdFloor) + 1, 0);
 
-            var live = new LiveWindow(LiveWindowCapacity);
+            var live = _live = new LiveWindow(LiveWindowCapacity);
             _writer = new SegmentWriter(catalog, new WriterCallbacks(this), directoryLock, SegmentBytes, MaxBytes, FullPolicy == DiskBufferFullPolicy.DropOldest, live, SyncDirectory);
             _writer.Open();
 
