@@ -141,5 +141,37 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             Assert.AreEqual(310, fromWindow + fromDisk);
             factory.Shutdown();
         }
+
+        [TestMethod]
+        public void At_most_the_window_capacity_of_originals_is_held_while_pending_the_rest_is_read_back_from_disk()
+        {
+            using var folder = new FilesTempFolder();
+            var wrapped = new ReportingTestTarget { Name = "wrapped" };
+            var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path, w =>
+            {
+                w.LiveWindowCapacity = 16;
+                // Nothing is written before the explicit flush: all 200 records wait in the pending buffer.
+                w.FlushIntervalMilliseconds = 60000;
+            });
+            var logger = factory.GetLogger("test");
+            var logged = new List<LogEventInfo>();
+            for (int i = 0; i < 200; i++)
+            {
+                var logEvent = new LogEventInfo(LogLevel.Info, "test", "event " + i);
+                logged.Add(logEvent);
+                logger.Log(logEvent);
+            }
+            Assert.IsTrue(wrapper.PendingForTests > 0, "the records are still pending");
+            factory.Flush(TimeSpan.FromSeconds(10));
+
+            var received = wrapped.Received;
+            CollectionAssert.AreEqual(logged.Select(e => e.FormattedMessage).ToList(), received.Select(e => e.FormattedMessage).ToList(), "every event once, in order");
+            for (int i = 0; i < 16; i++)
+                Assert.AreSame(logged[i], received[i], "the first 16 were held: handed over as the originals (event " + i + ")");
+            for (int i = 16; i < 200; i++)
+                Assert.AreNotSame(logged[i], received[i], "past the capacity the original is not held: read back from disk (event " + i + ")");
+            Assert.AreEqual((16L, 184L), wrapper.HandOverSources);
+            factory.Shutdown();
+        }
     }
 }

@@ -154,7 +154,7 @@ namespace NLog.Targets.PyLog
         /// <summary>Bytes accepted and not yet written to the file.</summary>
         internal long PendingForTests => _writer?.PendingBytes ?? 0;
 
-        /// <summary>How many written events the replay thread can take from memory instead of the files.</summary>
+        /// <summary>How many original events the wrapper holds for the replay thread to take from memory instead of the files (pending and written together, approximately).</summary>
         internal int LiveWindowCapacity { get; set; } = LiveWindow.DefaultCapacity;
 
         /// <summary>The directory fsync after a segment was created (a seam for tests; the real call by default).</summary>

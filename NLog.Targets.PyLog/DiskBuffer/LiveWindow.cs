@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Threading;
 
 namespace NLog.Targets.PyLog.DiskBuffer
 {
@@ -49,10 +50,14 @@ namespace NLog.Targets.PyLog.DiskBuffer
     /// already read from disk is discarded; a gap — the window was full, a segment was skipped —
     /// sends the pump back to the file until it has caught up). Bounded by <see cref="Capacity"/>
     /// records: when the wrapped target falls behind, what does not fit is read from disk later.
+    /// The writer keeps at most about <see cref="Capacity"/> originals in its pending buffer and here
+    /// together: an original held past a young garbage collection is promoted, and at a million
+    /// events a second tens of thousands of held events made collections cost more than decoding
+    /// them again (1 thread: 1.1 M calls/s holding up to 65,536, 1.6–1.9 M holding up to 1,024).
     /// </summary>
     internal sealed class LiveWindow
     {
-        public const int DefaultCapacity = 65536;
+        public const int DefaultCapacity = 1024;
 
         private readonly object _sync = new object();
         private readonly LiveRecord[] _ring;
@@ -65,14 +70,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
         public int Capacity => _ring.Length;
 
-        public int Count
-        {
-            get
-            {
-                lock (_sync)
-                    return _count;
-            }
-        }
+        /// <summary>Records held now (read without the lock: the writer's bound on held originals is approximate by design).</summary>
+        public int Count => Volatile.Read(ref _count);
 
         /// <summary>Adds records in file order; returns how many fit (the rest are read from disk).</summary>
         public int Add(LiveRecord[] records, int count)

@@ -75,6 +75,8 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private byte[] _spare = new byte[InitialBufferBytes];
         private int _activeLength;
         private int _activeCount;
+        // Records of the pending buffer that hold their original event (bounded with the window's count).
+        private int _activeHeld;
         private LiveEvent[] _activeLive = new LiveEvent[InitialLiveEvents];
         private LiveEvent[] _spareLive = new LiveEvent[InitialLiveEvents];
         private LiveRecord[] _written = new LiveRecord[InitialLiveEvents];
@@ -170,7 +172,21 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 _activeLength += record.Length;
                 if (_activeCount == _activeLive.Length)
                     Array.Resize(ref _activeLive, _activeLive.Length * 2);
-                _activeLive[_activeCount++] = live;
+                if (live.LogEvent is null)
+                {
+                    _activeLive[_activeCount++] = default;
+                }
+                else if (_window is null || _activeHeld + _window.Count >= _window.Capacity)
+                {
+                    // Enough originals are held already: this one is read back from disk. Held longer
+                    // than a young collection, originals are what makes the garbage collector work.
+                    _activeLive[_activeCount++] = default;
+                }
+                else
+                {
+                    _activeLive[_activeCount++] = live;
+                    _activeHeld++;
+                }
                 if (original != null)
                     (_activeOriginals ??= new List<LogEventInfo>()).Add(original);
                 if (_activeLength >= WakeBytes && !_wakeRequested)
@@ -203,6 +219,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     _active = _spare;
                     _activeLength = 0;
                     _activeCount = 0;
+                    _activeHeld = 0;
                     _activeOriginals = _spareOriginals;
                     _activeLive = _spareLive;
                     _wakeRequested = false;
@@ -397,11 +414,17 @@ namespace NLog.Targets.PyLog.DiskBuffer
             int records = 0;
             for (int p = start; p < start + bytes; p += RecordSize(chunk, p))
             {
-                if (records == _written.Length)
-                    Array.Resize(ref _written, _written.Length * 2);
                 long recordStart = SegmentCatalog.Position(segmentId, fileOffset + (p - start));
                 long recordEnd = recordStart + RecordSize(chunk, p);
-                _written[records++] = new LiveRecord(recordStart, recordEnd, _lastEnd, in live[index++]);
+                // Only records with their original go to the window; the others are read from disk
+                // (the next record's PreviousEnd lets the window continue after such one).
+                if (live[index].LogEvent != null)
+                {
+                    if (records == _written.Length)
+                        Array.Resize(ref _written, _written.Length * 2);
+                    _written[records++] = new LiveRecord(recordStart, recordEnd, _lastEnd, in live[index]);
+                }
+                index++;
                 _lastEnd = recordEnd;
             }
             if (records > 0 && _window != null)
