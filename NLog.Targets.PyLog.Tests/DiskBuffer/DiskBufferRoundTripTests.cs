@@ -21,6 +21,7 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             new PyLogJsonLayout(),
             new PlumelogLayout { AppName = "app", Env = "test" },
             Layout.FromString(PipeLayout),
+            Layout.FromString("${message:raw=true}|${message}|${event-properties:OrderId}"),
         };
 
         // seq is Plumelog's process-wide counter, taken when the event is handed over (a new number per render).
@@ -90,7 +91,9 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
                 Assert.AreEqual(expected[i][0], actual[i][0], "PyLogJson, event " + i);
                 Assert.AreEqual(WithoutSeq(expected[i][1]), WithoutSeq(actual[i][1]), "Plumelog, event " + i);
                 Assert.AreEqual(expected[i][2], actual[i][2], "pipe layout, event " + i);
+                Assert.AreEqual(expected[i][3], actual[i][3], "template and formatted message, event " + i);
             }
+            Assert.AreEqual("Order {OrderId} failed for {Customer}|Order 1234 failed for Zoë|1234", actual[0][3], "read back from disk (it holds an object)");
             StringAssert.Contains(actual[0][2], "outer problem");
             StringAssert.Contains(actual[0][2], "inner problem");
             StringAssert.Contains(actual[0][2], "|42.5|scoped-value");
@@ -176,6 +179,35 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             Assert.AreEqual(LogLevel.Warn, read.LogEvent.Level);
             Assert.AreEqual("17", read.Thread.Name);
             Assert.IsNull(read.Thread.ManagedId);
+        }
+
+        [TestMethod]
+        public void Message_read_back_from_disk_keeps_the_text_formatted_at_logging_time_and_its_parameters()
+        {
+            using var folder = new FilesTempFolder();
+            var layout = Layout.FromString("${message}|${message:raw=true}");
+            var wrapped = new ReportingTestTarget { Name = "wrapped", Layouts = new[] { layout } };
+            var (factory, _) = DiskBufferTestKit.Create(wrapped, folder.Path);
+            var logger = factory.GetLogger("test");
+            var culture = System.Globalization.CultureInfo.CurrentCulture;
+            System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("de-DE");
+            try
+            {
+                var logEvent = new LogEventInfo(LogLevel.Info, "test", "price {0}") { Parameters = new object[] { 1.5 } };
+                // Holds an object: read back from disk, formatted again nowhere.
+                logEvent.Properties["cart"] = new List<string> { "apple" };
+                logger.Log(logEvent);
+            }
+            finally
+            {
+                System.Globalization.CultureInfo.CurrentCulture = culture;
+            }
+            factory.Flush(TimeSpan.FromSeconds(10));
+            factory.Shutdown();
+
+            var received = wrapped.Received.Single();
+            Assert.AreEqual("price 1,5|price {0}", wrapped.Rendered.Single()[0], "the German text of the logging thread, not the replay thread's culture");
+            CollectionAssert.AreEqual(new object[] { 1.5 }, received.Parameters);
         }
     }
 }

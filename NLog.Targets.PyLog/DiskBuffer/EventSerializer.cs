@@ -153,11 +153,13 @@ namespace NLog.Targets.PyLog.DiskBuffer
                     parameters[i] = ReadValue(ref reader);
             }
 
-            var logEvent = new LogEventInfo(LogLevel.FromOrdinal(ordinal), logger, null, template ?? formatted, parameters);
-            logEvent.TimeStamp = new DateTime(ticks, kind);
-            // The text was formatted at logging time with the objects themselves; keep it.
+            // The text was formatted at logging time with the objects themselves; keep it. NLog's
+            // pre-formatted constructor holds it without a formatter object per event, and setting
+            // the parameters afterwards (before any property) keeps it.
+            var logEvent = new LogEventInfo(LogLevel.FromOrdinal(ordinal), logger, formatted, template ?? formatted, ReadOnlySpan<NLog.MessageTemplates.MessageTemplateParameter>.Empty);
             if (parameters != null)
-                logEvent.MessageFormatter = new StoredMessage(formatted).Format;
+                logEvent.Parameters = parameters;
+            logEvent.TimeStamp = new DateTime(ticks, kind);
 
             int propertyCount = reader.ReadCount();
             for (int i = 0; i < propertyCount; i++)
@@ -441,15 +443,6 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
             private static bool Matches(byte[]? cached, bool present, ReadOnlySpan<byte> bytes)
                 => cached is null ? !present : present && bytes.SequenceEqual(cached);
-        }
-
-        private sealed class StoredMessage
-        {
-            private readonly string _text;
-
-            public StoredMessage(string text) => _text = text;
-
-            public string Format(LogEventInfo logEvent) => _text;
         }
     }
 
