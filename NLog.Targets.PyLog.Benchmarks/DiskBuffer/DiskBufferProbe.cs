@@ -125,6 +125,7 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
                 int gc0 = GC.CollectionCount(0);
                 int gc1 = GC.CollectionCount(1);
                 int gc2 = GC.CollectionCount(2);
+                long contentionBefore = Monitor.LockContentionCount;
                 var pauseBefore = GC.GetTotalPauseDuration();
                 long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
                 var process = Process.GetCurrentProcess();
@@ -185,7 +186,7 @@ namespace NLog.Targets.PyLog.Benchmarks.DiskBuffer
                 double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
                 long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
                 var (window, disk) = wrapper.HandOverSources;
-                inFlight = string.Format(CultureInfo.InvariantCulture, "; logging threads' CPU {0:F0} ns/event (their wall {1:F0} ns/event/thread)", loggingCpu * 1e9 / total, calls * 1e9 / perThread) + inFlight;
+                inFlight = string.Format(CultureInfo.InvariantCulture, "; logging threads' CPU {0:F0} ns/event (their wall {1:F0} ns/event/thread); lock contentions {2:N0}", loggingCpu * 1e9 / total, calls * 1e9 / perThread, Monitor.LockContentionCount - contentionBefore) + inFlight;
                 return string.Format(CultureInfo.InvariantCulture,
                     "wrapper, {0} thread(s): calls {1:N0} ev/s, delivered {2:N0} ev/s, {3:N0} B/event, CPU {4:F2} s for {5:F2} s wall, gen0 GCs {6} (gen1 {9}, gen2 {12}), GC pause {10:F2} s, from window {7:N0}, from disk {8:N0}{11}",
                     threads, total / calls, total / delivered, (double)allocated / total, cpu, delivered, GC.CollectionCount(0) - gc0, window, disk,
