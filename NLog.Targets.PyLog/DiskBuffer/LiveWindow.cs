@@ -53,7 +53,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
     /// The writer keeps at most about <see cref="Capacity"/> originals in its pending buffer and here
     /// together: an original held past a young garbage collection is promoted, and at a million
     /// events a second tens of thousands of held events made collections cost more than decoding
-    /// them again (1 thread: 1.1 M calls/s holding up to 65,536, 1.6–1.9 M holding up to 1,024).
+    /// them again (1 thread: 1.0–1.1 M calls/s holding up to 65,536, 1.5–2.0 M holding up to 1,024).
     /// </summary>
     internal sealed class LiveWindow
     {

@@ -42,9 +42,5 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 return current;
             }
         }
-
-        /// <summary>True when both describe the same thread.</summary>
-        public static bool Same(LoggingThread? a, LoggingThread? b)
-            => ReferenceEquals(a, b) || (a != null && b != null && string.Equals(a.Name, b.Name, StringComparison.Ordinal) && string.Equals(a.ManagedId, b.ManagedId, StringComparison.Ordinal));
     }
 }
