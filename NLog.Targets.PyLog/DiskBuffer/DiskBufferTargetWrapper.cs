@@ -154,6 +154,9 @@ namespace NLog.Targets.PyLog
         /// <summary>Bytes accepted and not yet written to the file.</summary>
         internal long PendingForTests => _writer?.PendingBytes ?? 0;
 
+        /// <summary>Memory of the pending buffers (two of them, swapped by the writer).</summary>
+        internal long PendingBufferCapacityForTests => _writer?.BufferCapacityForTests ?? 0;
+
         /// <summary>How many original events the wrapper holds for the replay thread to take from memory instead of the files (pending and written together, approximately).</summary>
         internal int LiveWindowCapacity { get; set; } = LiveWindow.DefaultCapacity;
 
@@ -239,6 +242,7 @@ namespace NLog.Targets.PyLog
             _gauges?.Dispose();
             _gauges = null;
             _pump = null;
+            _live = null;
             base.CloseTarget();
         }
 

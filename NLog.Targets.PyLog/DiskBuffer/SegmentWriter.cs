@@ -56,8 +56,11 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private const int InitialLiveEvents = 1024;
         private const int InitialBufferBytes = 64 * 1024;
         private const long RecoverIntervalMs = 1000;
-        // Consecutive small flushes (about 5 s at the default interval) before grown buffers are given back.
-        private const int ShrinkAfterSmallFlushes = 50;
+        // Grown buffers are given back after this long without a flush that needed them, and at once
+        // when they are larger than KeepBufferBytes and a flush used less than a quarter of them (one
+        // huge event must not pin a huge buffer for the life of the process).
+        private const long ShrinkAfterMs = 5000;
+        private const int KeepBufferBytes = 4 * 1024 * 1024;
 
         private readonly object _appendLock = new object();
         private readonly object _ioLock = new object();
@@ -93,7 +96,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private long _unsyncedBytes;
         private int _fallback;
         private long _nextRecoverAttempt;
-        private int _smallFlushes;
+        private long _lastLargeFlush;
         private bool _disposed;
 
         /// <summary>Creates the writer; <paramref name="directoryLock"/> is null when the directory was not usable at start-up (it is taken once the directory is).</summary>
@@ -114,6 +117,16 @@ namespace NLog.Targets.PyLog.DiskBuffer
 
         /// <summary>True once <see cref="Dispose"/> ran: appends are refused.</summary>
         public bool IsClosed => Volatile.Read(ref _disposed);
+
+        /// <summary>Bytes of memory the two pending buffers take (for tests).</summary>
+        internal long BufferCapacityForTests
+        {
+            get
+            {
+                lock (_appendLock)
+                    return (long)_active.Length + _spare.Length;
+            }
+        }
 
         /// <summary>Bytes accepted but not yet written (part of what <c>MaxBytes</c> bounds).</summary>
         public long PendingBytes => Volatile.Read(ref _activeLength);
@@ -251,10 +264,14 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 // Keep grown buffers while they are in use: one small flush between two bursts must not
                 // make the next burst allocate them again (large-object-heap garbage, full collections).
                 // A writer that stays quiet returns to the small ones.
-                _smallFlushes = length < InitialBufferBytes ? _smallFlushes + 1 : 0;
-                bool shrink = _smallFlushes >= ShrinkAfterSmallFlushes;
-                _spareLive = shrink && live.Length > InitialLiveEvents ? new LiveEvent[InitialLiveEvents] : live;
-                _spare = shrink && chunk.Length > InitialBufferBytes ? new byte[InitialBufferBytes] : chunk;
+                long now = Environment.TickCount64;
+                if (length >= InitialBufferBytes)
+                    _lastLargeFlush = now;
+                bool idle = now - _lastLargeFlush >= ShrinkAfterMs;
+                bool oversized = chunk.Length > KeepBufferBytes && length < chunk.Length / 4;
+                _spare = (idle || oversized) && chunk.Length > InitialBufferBytes ? new byte[InitialBufferBytes] : chunk;
+                bool liveOversized = live.Length > KeepBufferBytes / 64 && count < live.Length / 4;
+                _spareLive = (idle || liveOversized) && live.Length > InitialLiveEvents ? new LiveEvent[InitialLiveEvents] : live;
             }
         }
 
