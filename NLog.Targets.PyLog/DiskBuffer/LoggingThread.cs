@@ -27,20 +27,26 @@ namespace NLog.Targets.PyLog.DiskBuffer
         /// <summary>The managed thread id; null for a record of the first format, whose name field held the name or the id.</summary>
         public string? ManagedId { get; }
 
-        /// <summary>The calling thread (the cached instance while its name stays the same).</summary>
+        /// <summary>
+        /// The calling thread (the cached instance while its name stays the same). On a replay thread
+        /// handing an event over (a buffer wrapped in another), the id is the original logging thread's.
+        /// </summary>
         public static LoggingThread Current
         {
             get
             {
                 string? name = Thread.CurrentThread.Name;
+                string? originId = Core.OriginThread.ManagedId;
                 var current = t_current;
-                if (current is null || !ReferenceEquals(current.Name, name))
-                {
-                    string id = current?.ManagedId ?? Environment.CurrentManagedThreadId.ToString(CultureInfo.InvariantCulture);
-                    t_current = current = new LoggingThread(name, id);
-                }
+                if (current is null || !ReferenceEquals(current.Name, name) || (originId != null && !ReferenceEquals(current.ManagedId, originId)) || (originId is null && current.ManagedId != (t_ownId ??= OwnId())))
+                    t_current = current = new LoggingThread(name, originId ?? (t_ownId ??= OwnId()));
                 return current;
             }
         }
+
+        [ThreadStatic]
+        private static string? t_ownId;
+
+        private static string OwnId() => Environment.CurrentManagedThreadId.ToString(CultureInfo.InvariantCulture);
     }
 }
