@@ -154,24 +154,63 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
                 w.FlushIntervalMilliseconds = 60000;
             });
             var logger = factory.GetLogger("test");
-            var logged = new List<LogEventInfo>();
-            for (int i = 0; i < 200; i++)
-            {
-                var logEvent = new LogEventInfo(LogLevel.Info, "test", "event " + i);
-                logged.Add(logEvent);
-                logger.Log(logEvent);
-            }
+            var (first, rest) = LogAndForget(logger, 200, keep: 16);
             Assert.IsTrue(wrapper.PendingForTests > 0, "the records are still pending");
-            factory.Flush(TimeSpan.FromSeconds(10));
 
+            // Only the wrapper can keep the events alive now: it must hold the first 16 and none of the rest.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            int heldPastCapacity = rest.Count(r => r.IsAlive);
+            Assert.AreEqual(0, heldPastCapacity, "originals past the capacity are not held while pending");
+
+            factory.Flush(TimeSpan.FromSeconds(10));
             var received = wrapped.Received;
-            CollectionAssert.AreEqual(logged.Select(e => e.FormattedMessage).ToList(), received.Select(e => e.FormattedMessage).ToList(), "every event once, in order");
+            CollectionAssert.AreEqual(Enumerable.Range(0, 200).Select(i => "event " + i).ToList(), received.Select(e => e.FormattedMessage).ToList(), "every event once, in order");
             for (int i = 0; i < 16; i++)
-                Assert.AreSame(logged[i], received[i], "the first 16 were held: handed over as the originals (event " + i + ")");
-            for (int i = 16; i < 200; i++)
-                Assert.AreNotSame(logged[i], received[i], "past the capacity the original is not held: read back from disk (event " + i + ")");
+                Assert.AreSame(first[i], received[i], "the first 16 were held: handed over as the originals (event " + i + ")");
             Assert.AreEqual((16L, 184L), wrapper.HandOverSources);
             factory.Shutdown();
+        }
+
+        [TestMethod]
+        public void A_huge_event_does_not_pin_a_huge_pending_buffer_while_small_ones_follow()
+        {
+            using var folder = new FilesTempFolder();
+            var wrapped = new ReportingTestTarget { Name = "wrapped" };
+            var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path, w => w.FlushIntervalMilliseconds = 60000);
+            var logger = factory.GetLogger("test");
+            long initial = wrapper.PendingBufferCapacityForTests;
+            logger.Info(new string('x', 6 * 1024 * 1024));
+            Assert.IsTrue(wrapper.PendingBufferCapacityForTests >= 6 * 1024 * 1024, "the buffer grew for the huge event");
+            factory.Flush(TimeSpan.FromSeconds(10));
+            for (int round = 0; round < 3; round++)
+            {
+                for (int i = 0; i < 10; i++)
+                    logger.Info("small {0}", i);
+                factory.Flush(TimeSpan.FromSeconds(10));
+            }
+            Assert.AreEqual(initial, wrapper.PendingBufferCapacityForTests, "both buffers are small again after small flushes");
+            Assert.AreEqual(31, wrapped.Delivered.Count);
+            factory.Shutdown();
+        }
+
+        /// <summary>Logs <paramref name="count"/> events; keeps the first <paramref name="keep"/>, only weak references to the rest.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static (List<LogEventInfo> Kept, List<WeakReference> Forgotten) LogAndForget(Logger logger, int count, int keep)
+        {
+            var kept = new List<LogEventInfo>();
+            var rest = new List<WeakReference>();
+            for (int i = 0; i < count; i++)
+            {
+                var logEvent = new LogEventInfo(LogLevel.Info, "test", "event " + i);
+                logger.Log(logEvent);
+                if (i < keep)
+                    kept.Add(logEvent);
+                else
+                    rest.Add(new WeakReference(logEvent));
+            }
+            return (kept, rest);
         }
     }
 }

@@ -51,6 +51,8 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
         {
             using var folder = new FilesTempFolder();
             var layouts = Layouts();
+            // Other instances for the expected text: a Plumelog layout caches its capture on the event per instance.
+            var atLoggingTime = Layouts();
             var wrapped = new ReportingTestTarget { Name = "wrapped", Layouts = layouts };
             var (factory, _) = DiskBufferTestKit.Create(wrapped, folder.Path);
             var logger = factory.GetLogger("Orders.Service");
@@ -59,7 +61,7 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             void Log(LogEventInfo logEvent)
             {
                 // Rendered on the logging thread, with its scope, before the event is buffered.
-                expected.Add(layouts.Select(l => l.Render(logEvent)).ToArray());
+                expected.Add(atLoggingTime.Select(l => l.Render(logEvent)).ToArray());
                 logger.Log(logEvent);
             }
 
@@ -103,7 +105,10 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
         public void Thread_name_and_Plumelog_thread_render_as_on_the_logging_thread_from_memory_and_from_disk()
         {
             using var folder = new FilesTempFolder();
-            var layouts = new Layout[] { Layout.FromString("[${threadname}] ${message}"), new PlumelogLayout { AppName = "app" } };
+            Layout[] NewLayouts() => new Layout[] { Layout.FromString("[${threadname}] ${message}"), new PlumelogLayout { AppName = "app" } };
+            var layouts = NewLayouts();
+            // Other instances for the expected text: a Plumelog layout caches its capture on the event per instance.
+            var atLoggingTime = NewLayouts();
             var wrapped = new ReportingTestTarget { Name = "wrapped", Layouts = layouts };
             var (factory, wrapper) = DiskBufferTestKit.Create(wrapped, folder.Path);
             var logger = factory.GetLogger("test");
@@ -126,7 +131,7 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
                         if (i % 2 == 1)
                             logEvent.Properties["item"] = new Dictionary<string, object> { ["n"] = i };
                         lock (sync)
-                            expected.Add(layouts.Select(l => l.Render(logEvent)).ToArray());
+                            expected.Add(atLoggingTime.Select(l => l.Render(logEvent)).ToArray());
                         logger.Log(logEvent);
                         turn[(me + 1) % 3].Release();
                     }
@@ -151,7 +156,7 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             }
             StringAssert.StartsWith(actual[0][0], "[worker-A] ");
             StringAssert.StartsWith(actual[2][0], "[] ", "an unnamed thread has no name on replay either");
-            StringAssert.Contains(actual[2][1], "\"threadName\":\"" + threads[2].ManagedThreadId + "\"", "Plumelog shows the unnamed thread's id");
+            StringAssert.Contains(actual[2][1], "\"threadName\":\"" + threads[2].ManagedThreadId + "\"", "Plumelog shows the unnamed thread's id (handed over from memory)");
             StringAssert.Contains(actual[5][1], "\"threadName\":\"" + threads[2].ManagedThreadId + "\"", "also for an event read back from disk");
         }
 
@@ -197,6 +202,9 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
                 // Holds an object: read back from disk, formatted again nowhere.
                 logEvent.Properties["cart"] = new List<string> { "apple" };
                 logger.Log(logEvent);
+                var preformatted = new LogEventInfo(LogLevel.Info, "test", "Order 42 shipped", "Order {OrderId} shipped", new[] { new NLog.MessageTemplates.MessageTemplateParameter("OrderId", 42, null, NLog.MessageTemplates.CaptureType.Normal) });
+                preformatted.Properties["cart"] = new List<string> { "pear" };
+                logger.Log(preformatted);
             }
             finally
             {
@@ -205,9 +213,38 @@ namespace NLog.Targets.PyLog.Tests.DiskBuffer
             factory.Flush(TimeSpan.FromSeconds(10));
             factory.Shutdown();
 
-            var received = wrapped.Received.Single();
-            Assert.AreEqual("price 1,5|price {0}", wrapped.Rendered.Single()[0], "the German text of the logging thread, not the replay thread's culture");
-            CollectionAssert.AreEqual(new object[] { 1.5 }, received.Parameters);
+            var received = wrapped.Received;
+            Assert.AreEqual(2, received.Count);
+            Assert.AreEqual("price 1,5|price {0}", wrapped.Rendered[0][0], "the German text of the logging thread, not the replay thread's culture");
+            CollectionAssert.AreEqual(new object[] { 1.5 }, received[0].Parameters);
+            Assert.AreEqual("Order 42 shipped|Order {OrderId} shipped", wrapped.Rendered[1][0], "a pre-formatted event (as Microsoft.Extensions.Logging logs them) keeps its text");
+        }
+
+        [TestMethod]
+        public void A_buffer_inside_a_buffer_keeps_the_logging_threads_id_for_Plumelog()
+        {
+            using var outerFolder = new FilesTempFolder();
+            using var innerFolder = new FilesTempFolder();
+            var wrapped = new ReportingTestTarget { Name = "wrapped", Layouts = new Layout[] { new PlumelogLayout { AppName = "app" } } };
+            var inner = new DiskBufferTargetWrapper("inner", wrapped, innerFolder.Path) { FlushIntervalMilliseconds = 20 };
+            var (factory, _) = DiskBufferTestKit.Create(inner, outerFolder.Path, name: "outer");
+            var logger = factory.GetLogger("test");
+            int loggingThreadId = 0;
+            var thread = new Thread(() =>
+            {
+                loggingThreadId = Environment.CurrentManagedThreadId;
+                logger.Info("from memory");
+                var holding = new LogEventInfo(LogLevel.Info, "test", "from disk");
+                holding.Properties["cart"] = new List<string> { "apple" };
+                logger.Log(holding);
+            });
+            thread.Start();
+            Assert.IsTrue(thread.Join(TimeSpan.FromSeconds(30)));
+            Poll.Until(() => wrapped.Rendered.Count == 2, "both events went through both buffers");
+            factory.Shutdown();
+
+            foreach (var rendered in wrapped.Rendered)
+                StringAssert.Contains(rendered[0], "\"threadName\":\"" + loggingThreadId + "\"", "the unnamed logging thread's id, not a replay thread's");
         }
     }
 }
