@@ -19,8 +19,14 @@ namespace NLog.Targets.PyLog.Core
             set => t_managedId = value;
         }
 
-        /// <summary>The logging thread's managed id: the origin's during a hand-over, else the calling thread's.</summary>
-        public static string CurrentManagedId(ref string? cachedOwnId)
-            => t_managedId ?? (cachedOwnId ??= Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        [ThreadStatic]
+        private static string? t_ownId;
+
+        /// <summary>
+        /// The logging thread's managed id as text: the origin's during a hand-over, else the calling
+        /// thread's (one cached string per thread, so callers may compare by reference).
+        /// </summary>
+        public static string CurrentManagedId
+            => t_managedId ?? (t_ownId ??= Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Threading;
 
 namespace NLog.Targets.PyLog.DiskBuffer
@@ -36,17 +35,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
             get
             {
                 string? name = Thread.CurrentThread.Name;
-                string? originId = Core.OriginThread.ManagedId;
+                string id = Core.OriginThread.CurrentManagedId;
                 var current = t_current;
-                if (current is null || !ReferenceEquals(current.Name, name) || (originId != null && !ReferenceEquals(current.ManagedId, originId)) || (originId is null && current.ManagedId != (t_ownId ??= OwnId())))
-                    t_current = current = new LoggingThread(name, originId ?? (t_ownId ??= OwnId()));
+                if (current is null || !ReferenceEquals(current.Name, name) || !ReferenceEquals(current.ManagedId, id))
+                    t_current = current = new LoggingThread(name, id);
                 return current;
             }
         }
-
-        [ThreadStatic]
-        private static string? t_ownId;
-
-        private static string OwnId() => Environment.CurrentManagedThreadId.ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -57,10 +57,11 @@ namespace NLog.Targets.PyLog.DiskBuffer
         private const int InitialBufferBytes = 64 * 1024;
         private const long RecoverIntervalMs = 1000;
         // Grown buffers are given back after this long without a flush that needed them, and at once
-        // when they are larger than KeepBufferBytes and a flush used less than a quarter of them (one
+        // when they are larger than KeepBufferBytes (KeepLiveEvents) and a flush used less than a quarter of them (one
         // huge event must not pin a huge buffer for the life of the process).
         private const long ShrinkAfterMs = 5000;
         private const int KeepBufferBytes = 4 * 1024 * 1024;
+        private const int KeepLiveEvents = 64 * 1024;
 
         private readonly object _appendLock = new object();
         private readonly object _ioLock = new object();
@@ -185,21 +186,12 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 _activeLength += record.Length;
                 if (_activeCount == _activeLive.Length)
                     Array.Resize(ref _activeLive, _activeLive.Length * 2);
-                if (live.LogEvent is null)
-                {
-                    _activeLive[_activeCount++] = default;
-                }
-                else if (_window is null || _activeHeld + _window.Count >= _window.Capacity)
-                {
-                    // Enough originals are held already: this one is read back from disk. Held longer
-                    // than a young collection, originals are what makes the garbage collector work.
-                    _activeLive[_activeCount++] = default;
-                }
-                else
-                {
-                    _activeLive[_activeCount++] = live;
+                // Past the window's capacity an original is not held (it is read back from disk): held
+                // longer than a young collection, originals are what makes the garbage collector work.
+                bool hold = live.LogEvent != null && _window != null && _activeHeld + _window.Count < _window.Capacity;
+                _activeLive[_activeCount++] = hold ? live : default;
+                if (hold)
                     _activeHeld++;
-                }
                 if (original != null)
                     (_activeOriginals ??= new List<LogEventInfo>()).Add(original);
                 if (_activeLength >= WakeBytes && !_wakeRequested)
@@ -270,7 +262,7 @@ namespace NLog.Targets.PyLog.DiskBuffer
                 bool idle = now - _lastLargeFlush >= ShrinkAfterMs;
                 bool oversized = chunk.Length > KeepBufferBytes && length < chunk.Length / 4;
                 _spare = (idle || oversized) && chunk.Length > InitialBufferBytes ? new byte[InitialBufferBytes] : chunk;
-                bool liveOversized = live.Length > KeepBufferBytes / 64 && count < live.Length / 4;
+                bool liveOversized = live.Length > KeepLiveEvents && count < live.Length / 4;
                 _spareLive = (idle || liveOversized) && live.Length > InitialLiveEvents ? new LiveEvent[InitialLiveEvents] : live;
             }
         }

@@ -23,9 +23,6 @@ namespace NLog.Targets.PyLog.Redis
 
         private static long s_sequence;
 
-        [ThreadStatic]
-        private static string? t_threadId;
-
         private readonly PlumelogLayout _owner;
 
         public PlumelogCapture(PlumelogLayout owner)
@@ -72,7 +69,7 @@ namespace NLog.Targets.PyLog.Redis
         }
 
         private static string CurrentThread()
-            => Thread.CurrentThread.Name ?? Core.OriginThread.CurrentManagedId(ref t_threadId);
+            => Thread.CurrentThread.Name ?? Core.OriginThread.CurrentManagedId;
 
         private string ScopeTraceId()
         {
